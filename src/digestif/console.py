@@ -1,0 +1,83 @@
+"""Terminal output for people: concise, coloured on a terminal, a progress bar for long work,
+silent under ``-q`` (errors still print).
+
+Every command talks to the user through one :class:`Console`; nothing else prints.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from rich.console import Console as RichConsole
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .errors import Problem
+
+T = TypeVar("T")
+
+# A progress bar only pays for itself on work longer than about a second.
+PROGRESS_AFTER_ITEMS = 300
+
+
+class Console:
+    def __init__(self, quiet: bool = False, stream=None, err_stream=None):
+        self.quiet = quiet
+        self.out = RichConsole(file=stream or sys.stdout, highlight=False, soft_wrap=True)
+        self.err = RichConsole(file=err_stream or sys.stderr, highlight=False, soft_wrap=True)
+
+    @property
+    def interactive(self) -> bool:
+        return self.out.is_terminal and not os.environ.get("CI")
+
+    def info(self, message: str) -> None:
+        """A line of progress; plain text, markup-escaped."""
+        if not self.quiet:
+            self.out.print(escape(message))
+
+    def success(self, message: str) -> None:
+        if not self.quiet:
+            self.out.print(f"[green]✓[/green] {escape(message)}")
+
+    def warning(self, message: str) -> None:
+        if not self.quiet:
+            self.err.print(f"[yellow]warning:[/yellow] {escape(message)}")
+
+    def error(self, message: str) -> None:
+        self.err.print(f"[bold red]error:[/bold red] {escape(message)}")
+
+    def problems(self, problems: Iterable[Problem], strict: bool = False) -> None:
+        """Errors always; warnings unless quiet (under --strict they are errors)."""
+        for problem in problems:
+            if problem.warning and not strict:
+                self.warning(str(problem))
+            else:
+                self.error(str(problem))
+
+    @contextmanager
+    def timed(self) -> Iterator[list[float]]:
+        """``with console.timed() as t:`` ... ``t[0]`` is the elapsed seconds afterwards."""
+        box = [0.0]
+        start = time.perf_counter()
+        try:
+            yield box
+        finally:
+            box[0] = time.perf_counter() - start
+
+    def track(self, items: list[T], description: str) -> Iterator[T]:
+        """Iterate, showing a bar when attached to a terminal and the list is long."""
+        if self.quiet or not self.interactive or len(items) < PROGRESS_AFTER_ITEMS:
+            yield from items
+            return
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())
+        with Progress(*columns, console=self.out, transient=True) as progress:
+            task = progress.add_task(description, total=len(items))
+            for item in items:
+                yield item
+                progress.advance(task)

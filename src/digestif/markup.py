@@ -1,0 +1,214 @@
+"""Stage 3a: Markdown to HTML for one note.
+
+:func:`render_markdown` is pure: the same note text gives the same :class:`RenderedBody`, which is
+what lets the build cache and the process pool reuse results. Links that depend on the rest of the
+site (other notes, wiki-links, root-relative URLs, files beside the note) are written as
+``digestif:KIND:TARGET`` markers, resolved later by the model in one cheap string pass.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass
+from html import unescape
+from urllib.parse import unquote, urlsplit
+
+import markdown
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import Problem
+from .mathml import MathError, find_math, math_fallback, tex_to_mathml
+from .note import Note
+
+MARKER = "digestif:"
+NOTE_SUFFIXES = (".md", ".markdown")
+_PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """A note's body as HTML, with what the rest of the build needs to know about it."""
+
+    html: str
+    toc: tuple[TocEntry, ...]
+    first_paragraph: str
+    """Plain text of the first paragraph, for notes without a summary."""
+    words: int
+    assets: tuple[str, ...]
+    """Site-relative paths of files beside the note that the body links to."""
+    problems: tuple[Problem, ...]
+
+
+class _MathPreprocessor(Preprocessor):
+    """Swaps every formula for MathML in the HTML stash before Markdown parses the text."""
+
+    def __init__(self, md, renderer: MarkdownRenderer):
+        super().__init__(md)
+        self.renderer = renderer
+
+    def run(self, lines: list[str]) -> list[str]:
+        state = self.renderer.state
+        text = "\n".join(lines)
+        if "$" not in text and "\\(" not in text and "\\[" not in text:
+            return lines
+        pieces, last = [], 0
+        for span in find_math(text):
+            try:
+                html = tex_to_mathml(span.tex, span.display)
+            except MathError as exc:
+                html = math_fallback(span)
+                state.warn(str(exc), state.line_of(span.source), "math")
+            pieces.append(text[last:span.start])
+            placeholder = self.md.htmlStash.store(html)
+            state.math_text[placeholder] = span.tex
+            pieces.append(placeholder)
+            last = span.end
+        pieces.append(text[last:])
+        return "".join(pieces).split("\n")
+
+
+class _WikiLinkProcessor(InlineProcessor):
+    """``[[slug]]`` and ``[[slug|text]]`` become links to the note with that slug."""
+
+    def handleMatch(self, m, data):  # noqa: N802 - Markdown's API
+        element = etree.Element("a")
+        element.set("href", f"{MARKER}slug:{m.group(1).strip()}")
+        element.set("class", "wikilink")
+        element.text = (m.group(2) or m.group(1)).strip()
+        return element, m.start(0), m.end(0)
+
+
+class _LinkTreeprocessor(Treeprocessor):
+    """Marks links that depend on the site and notes the first paragraph."""
+
+    def __init__(self, md, renderer: MarkdownRenderer):
+        super().__init__(md)
+        self.renderer = renderer
+
+    def run(self, root: etree.Element) -> None:
+        state = self.renderer.state
+        for element in root.iter():
+            attribute = {"a": "href", "img": "src"}.get(element.tag)
+            if attribute and element.get(attribute):
+                element.set(attribute, state.mark_link(element.get(attribute)))
+            if element.tag == "img" and element.get("alt") is None:
+                element.set("alt", "")
+        for paragraph in root.iter("p"):
+            text = "".join(paragraph.itertext())
+            text = _PLACEHOLDER.sub(state.stash_text, text).strip()
+            if text:
+                state.first_paragraph = " ".join(text.split())
+                break
+
+
+class _State:
+    """What one render collects besides the HTML."""
+
+    def __init__(self, note: Note, md: markdown.Markdown):
+        self.note, self.md = note, md
+        self.problems: list[Problem] = []
+        self.assets: list[str] = []
+        self.math_text: dict[str, str] = {}
+        self.first_paragraph = ""
+
+    def warn(self, message: str, line: int | None, field: str) -> None:
+        self.problems.append(Problem(self.note.source, message, line, field, warning=True))
+
+    def line_of(self, snippet: str) -> int | None:
+        offset = self.note.body.find(snippet)
+        return None if offset < 0 else self.note.body_line + self.note.body.count("\n", 0, offset)
+
+    def stash_text(self, match: re.Match) -> str:
+        return self.math_text.get(match.group(0), "")
+
+    def mark_link(self, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme or parts.netloc or url.startswith("#") or url.startswith(MARKER):
+            return url
+        if url.startswith("/"):
+            return f"{MARKER}root:{url[1:]}"
+        target = posixpath.normpath(posixpath.join(str(self.note.source_dir),
+                                                   unquote(parts.path)))
+        fragment = f"#{parts.fragment}" if parts.fragment else ""
+        if target.lower().endswith(NOTE_SUFFIXES):
+            return f"{MARKER}note:{target}{fragment}"
+        self.assets.append(target)
+        return f"{MARKER}asset:{target}{fragment}"
+
+
+class _DigestifExtension(Extension):
+    def __init__(self, renderer: MarkdownRenderer):
+        super().__init__()
+        self.renderer = renderer
+
+    def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
+        # After fenced code (25) has stashed code blocks, before raw HTML blocks (20).
+        md.preprocessors.register(_MathPreprocessor(md, self.renderer), "math", 22)
+        md.inlinePatterns.register(
+            _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]", md), "wikilink", 175)
+        md.treeprocessors.register(_LinkTreeprocessor(md, self.renderer), "links", 1)
+        md.ESCAPED_CHARS.append("$")
+
+
+class MarkdownRenderer:
+    """One configured Markdown instance, reused note after note (creating one is costly)."""
+
+    def __init__(self) -> None:
+        self.state: _State | None = None
+        self.md = markdown.Markdown(
+            extensions=[
+                "fenced_code", "codehilite", "tables", "footnotes", "attr_list", "def_list",
+                "admonition", "md_in_html", "sane_lists", "toc",
+                _DigestifExtension(self),
+            ],
+            extension_configs={
+                "codehilite": {"css_class": "highlight", "guess_lang": False},
+                "toc": {"slugify": slugify_unicode, "permalink": "#",
+                        "permalink_class": "anchor", "permalink_title": "Link to this section",
+                        "toc_depth": "2-4"},
+                "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
+            },
+            output_format="html",
+        )
+
+    def render(self, note: Note) -> RenderedBody:
+        state = self.state = _State(note, self.md)
+        self.md.reset()
+        html = self.md.convert(note.body)
+        toc = tuple(_flatten_toc(getattr(self.md, "toc_tokens", [])))
+        return RenderedBody(
+            html=html, toc=toc, first_paragraph=state.first_paragraph,
+            words=len(re.findall(r"\w+", note.body)), assets=tuple(dict.fromkeys(state.assets)),
+            problems=tuple(state.problems),
+        )
+
+
+def _flatten_toc(tokens: list[dict]):
+    for token in tokens:
+        yield TocEntry(token["level"], token["id"], unescape(re.sub(r"<[^>]+>", "",
+                                                                     token["name"])))
+        yield from _flatten_toc(token["children"])
+
+
+_renderer: MarkdownRenderer | None = None
+
+
+def render_markdown(note: Note) -> RenderedBody:
+    """Render with this process's renderer, created on first use (workers keep theirs warm)."""
+    global _renderer
+    if _renderer is None:
+        _renderer = MarkdownRenderer()
+    return _renderer.render(note)
