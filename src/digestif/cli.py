@@ -1,0 +1,88 @@
+"""The ``digestif`` command: a thin layer that parses arguments and calls into the stages."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from . import __version__
+from .build import BuildOptions, build
+from .config import ConfigError
+from .console import Console
+from .errors import BuildError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "debug", False):
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    return args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digestif", description="A static site generator for research-paper digests.")
+    parser.add_argument("--version", action="version", version=f"digestif {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for add in (_add_build,):
+        add(commands)
+    return parser
+
+
+def add_site_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments every command that builds shares."""
+    parser.add_argument("site_dir", nargs="?", type=Path, default=Path("."), metavar="SITE_DIR",
+                        help="the site folder, holding site.toml (default: here)")
+    parser.add_argument("--drafts", action="store_true", help="include notes with draft: true")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument("--debug", action="store_true", help="log each stage's timing")
+
+
+def _add_build(commands) -> None:
+    parser = commands.add_parser("build", help="build the site into _site/",
+                                 description="Build the site in SITE_DIR.")
+    add_site_arguments(parser)
+    parser.add_argument("--out", type=Path, help="output folder (default: output_dir in "
+                        "site.toml, else _site)")
+    parser.add_argument("--base-url", help="override base_url, e.g. for a preview deploy")
+    parser.add_argument("--strict", action="store_true",
+                        help="treat warnings (unknown keys, bad math, broken links) as errors")
+    parser.set_defaults(run=_run_build)
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    console = Console(quiet=args.quiet)
+    options = BuildOptions(out=args.out, base_url=args.base_url, drafts=args.drafts,
+                           strict=args.strict)
+    return run_build(args.site_dir, options, console)
+
+
+def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
+    """Build and tell the user how it went; the exit code."""
+    try:
+        result = build(site_dir, options, console)
+    except (BuildError, ConfigError) as exc:
+        problems = exc.problems if isinstance(exc, BuildError) else exc.problems.items
+        console.problems(problems, strict=options.strict)
+        errors = sum(1 for p in problems if options.strict or not p.warning)
+        console.error(f"build failed with {errors} error{'s' * (errors != 1)}; "
+                      "the previous output is unchanged")
+        return 1
+    console.problems(result.warnings)
+    output = os.path.relpath(result.config.output_path)
+    console.success(f"built {result.notes} notes into {result.pages} pages "
+                    f"in {result.seconds:.2f} s -> {output}")
+    return 0
+
+
+def _add_import(commands) -> None:
+    from .importers import configure_parser, run_import
+
+    parser = commands.add_parser(
+        "import", help="import notes from Jekyll, a README digest, a feed or BibTeX",
+        description="Turn existing notes into digestif notes under SITE_DIR/content/papers/.")
+    configure_parser(parser)
+    parser.set_defaults(run=run_import)

@@ -1,0 +1,101 @@
+"""Stage 5b: Atom feeds for the site and each category, and the sitemap and robots.txt.
+
+Feed readers have no base URL for relative links, so every ``href``/``src`` in entry content is
+made absolute (base_url path included). Entry ids are the notes' permalinks: stable across builds.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+from xml.sax.saxutils import escape
+
+from feedgen.feed import FeedGenerator
+
+from . import __version__
+from .model import NoteView, Site, Term
+
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def absolute_links(html: str, page_url: str) -> str:
+    """Resolve every href/src in ``html`` against the page's absolute URL."""
+    def replace(match: re.Match) -> str:
+        value = match.group(2)
+        if urlsplit(value).scheme:
+            return match.group(0)
+        return f'{match.group(1)}="{urljoin(page_url, value)}"'
+
+    return _URL_ATTRIBUTE.sub(replace, html)
+
+
+def render_feeds(site: Site) -> dict[str, bytes]:
+    """``feed.xml`` and ``<category path>/feed.xml`` for every category."""
+    feeds = {"feed.xml": _atom(site, site.notes, site.config.title, "feed.xml", "")}
+    for category in site.categories:
+        directory = category.path.removesuffix("index.html")
+        feeds[directory + "feed.xml"] = _atom(
+            site, category.notes, f"{site.config.title}: {category.name}",
+            directory + "feed.xml", directory, category)
+    return feeds
+
+
+def _atom(site: Site, notes: list[NoteView], title: str, self_path: str, home_path: str,
+          category: Term | None = None) -> bytes:
+    config = site.config
+    feed = FeedGenerator()
+    feed.id(site.permalink_for(self_path))
+    feed.title(title)
+    feed.subtitle(category.description if category and category.description
+                  else config.description or title)
+    feed.author({"name": config.author or config.title})
+    feed.link(href=site.permalink_for(home_path), rel="alternate", type="text/html")
+    feed.link(href=site.permalink_for(self_path), rel="self", type="application/atom+xml")
+    feed.language(config.language)
+    feed.generator("digestif", __version__)
+    entries = notes[:config.feed.entries]
+    feed.updated(max((_updated(n) for n in entries), default=datetime(1970, 1, 1, tzinfo=UTC)))
+    for note in entries:
+        _add_entry(feed, note, site)
+    return feed.atom_str(pretty=True)
+
+
+def _updated(note: NoteView) -> datetime:
+    return note.note.updated or note.date
+
+
+def _add_entry(feed: FeedGenerator, note: NoteView, site: Site) -> None:
+    entry = feed.add_entry(order="append")
+    entry.id(note.permalink)
+    entry.title(note.title)
+    entry.link(href=note.permalink, rel="alternate", type="text/html")
+    entry.published(note.date)
+    entry.updated(_updated(note))
+    entry.author({"name": site.config.author or site.config.title})
+    for category in note.categories:
+        entry.category(term=category.name, label=category.name,
+                       scheme=urljoin(site.config.base_url, category.url))
+    if note.summary:
+        entry.summary(note.summary)
+    if site.config.feed.full_content:
+        entry.content(absolute_links(note.html, note.permalink), type="html")
+
+
+def render_sitemap(site: Site, page_paths: list[str]) -> str:
+    """Every HTML page but the 404 page; notes carry their last change."""
+    modified = {n.path: _updated(n) for n in site.notes}
+    rows = []
+    for path in sorted(page_paths):
+        if path == "404.html" or not path.endswith(".html"):
+            continue
+        url = site.permalink_for(path.removesuffix("index.html"))
+        lastmod = f"<lastmod>{modified[path].isoformat()}</lastmod>" if path in modified else ""
+        rows.append(f"  <url><loc>{escape(url)}</loc>{lastmod}</url>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            + "\n".join(rows) + "\n</urlset>\n")
+
+
+def render_robots(site: Site) -> str:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {site.permalink_for('sitemap.xml')}\n"

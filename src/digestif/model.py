@@ -1,0 +1,326 @@
+"""Stage 4: one immutable model of the whole site, built after every note is read and rendered.
+
+Indexes, feeds, neighbours, related papers and backlinks need the whole collection, so they are
+computed here, once; templates receive these plain objects and never see raw config or files.
+URLs on the model are ready for ``href``: base path included and percent-encoded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from urllib.parse import quote
+
+from .config import SiteConfig
+from .errors import Problems
+from .markup import MARKER, RenderedBody, TocEntry
+from .note import Note
+from .slugs import slugify
+
+WORDS_PER_MINUTE = 220
+RELATED_COUNT = 5
+# A term shared by more notes than this says little about relatedness and would make the
+# related-papers pass quadratic on big categories.
+RELATED_TERM_LIMIT = 400
+_VENUE_YEAR = re.compile(r"^(.*?\b(?:19|20)\d{2})\b")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A labelled external link shown as a badge."""
+
+    label: str
+    url: str
+    kind: str
+    """A lowercase class for styling: paper, code, website, arxiv, pdf, doi, review…"""
+
+
+@dataclass(frozen=True)
+class TermRef:
+    """What a note page shows of one of its categories, tags or its venue."""
+
+    name: str
+    url: str
+
+
+@dataclass
+class NoteView:
+    """A note as templates see it. Fields from the front matter are on ``.note`` and mirrored
+    here for the common ones."""
+
+    note: Note
+    path: str
+    """Output path relative to the site root, e.g. ``papers/lora/index.html``."""
+    url: str
+    permalink: str
+    html: str
+    toc: tuple[TocEntry, ...]
+    summary: str
+    reading_minutes: int
+    links: tuple[Link, ...]
+    categories: tuple[TermRef, ...]
+    tags: tuple[TermRef, ...]
+    venue: TermRef | None
+    lang: str
+    newer: NoteView | None = None
+    older: NoteView | None = None
+    related: tuple[NoteView, ...] = ()
+    backlinks: tuple[NoteView, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.note.title
+
+    @property
+    def date(self) -> datetime:
+        return self.note.date
+
+    @property
+    def year(self) -> int:
+        return self.note.date.year
+
+
+@dataclass
+class Term:
+    """A category, tag, venue or year, with its notes newest first."""
+
+    kind: str
+    name: str
+    slug: str
+    path: str
+    url: str
+    permalink: str
+    notes: list[NoteView] = field(default_factory=list)
+    description: str = ""
+    feed_url: str = ""
+
+
+@dataclass
+class Site:
+    """Everything the renderers need."""
+
+    config: SiteConfig
+    notes: list[NoteView]
+    """Newest first."""
+    categories: list[Term]
+    tags: list[Term]
+    venues: list[Term]
+    years: list[Term]
+    assets: dict[str, tuple[str, str]]
+    """Output path -> (site-relative path of a file beside a note, the note linking to it)."""
+
+    def url_for(self, path: str) -> str:
+        """``"feed.xml"`` -> ``"/sub/feed.xml"``, percent-encoded."""
+        return quote(self.config.base_path + path.lstrip("/"), safe="/#%")
+
+    def permalink_for(self, path: str) -> str:
+        return self.config.base_url + quote(path.lstrip("/"), safe="/#%")
+
+
+class _Urls:
+    def __init__(self, config: SiteConfig):
+        self.config = config
+
+    def for_pattern(self, pattern: str, **values: str) -> tuple[str, str, str]:
+        """(output path, href, absolute URL) for a permalink pattern."""
+        path = pattern.format(**values).lstrip("/")
+        output = path + "index.html" if path.endswith("/") or not path else path
+        href = quote(self.config.base_path + path, safe="/%")
+        return output, href, self.config.base_url + quote(path, safe="/%")
+
+
+def build_site(config: SiteConfig, notes: list[Note], bodies: dict[str, RenderedBody],
+               problems: Problems) -> Site:
+    """Join the notes and their rendered bodies into the site model, checking URL clashes."""
+    urls = _Urls(config)
+    ordered = sorted(notes, key=lambda n: (n.date, n.slug), reverse=True)
+    views = [_note_view(note, bodies[note.source], urls, config) for note in ordered]
+    _check_clashes(views, problems)
+    categories = _terms(views, "category", lambda n: n.categories, config, urls, problems)
+    tags = _terms(views, "tag", lambda n: n.tags, config, urls, problems)
+    venues = _terms(views, "venue", lambda n: (venue_group(n.venue),) if n.venue else (),
+                    config, urls, problems)
+    years = _years(views, urls, config)
+    _attach_terms(views, categories, tags, venues)
+    _link_neighbours(views)
+    _attach_related(views)
+    assets = _resolve_links(views, config, problems)
+    return Site(config, views, categories, tags, venues, years, assets)
+
+
+def venue_group(venue: str) -> str:
+    """``"CVPR 2025 Highlight"`` -> ``"CVPR 2025"``; venues without a year stay as written."""
+    match = _VENUE_YEAR.match(venue.strip())
+    return match.group(1) if match else venue.strip()
+
+
+def _note_view(note: Note, body: RenderedBody, urls: _Urls, config: SiteConfig) -> NoteView:
+    d = note.date
+    path, href, permalink = urls.for_pattern(
+        config.permalinks.note, slug=note.slug, year=f"{d.year:04d}", month=f"{d.month:02d}",
+        day=f"{d.day:02d}")
+    return NoteView(
+        note=note, path=path, url=href, permalink=permalink, html=body.html, toc=body.toc,
+        summary=note.summary or body.first_paragraph,
+        reading_minutes=max(1, round(body.words / WORDS_PER_MINUTE)),
+        links=_links(note), categories=(), tags=(), venue=None,
+        lang=note.lang or config.language,
+    )
+
+
+_LINK_KINDS = {"paper", "code", "website", "project", "review", "summary", "slides", "video",
+               "pdf", "arxiv", "doi", "openreview", "demo", "data", "blog", "poster"}
+
+
+def _links(note: Note) -> tuple[Link, ...]:
+    links = [Link(label, url, _link_kind(label)) for label, url in note.links]
+    known = {link.url for link in links}
+    derived = [("arXiv", note.arxiv_abs, "arxiv"), ("PDF", note.arxiv_pdf, "pdf"),
+               ("DOI", note.doi_url, "doi")]
+    links += [Link(label, url, kind) for label, url, kind in derived if url and url not in known]
+    return tuple(links)
+
+
+def _link_kind(label: str) -> str:
+    word = slugify(label).split("-")[0]
+    return word if word in _LINK_KINDS else "other"
+
+
+def _check_clashes(views: list[NoteView], problems: Problems) -> None:
+    by_path: dict[str, NoteView] = {}
+    for view in sorted(views, key=lambda v: v.note.source):
+        first = by_path.setdefault(view.path, view)
+        if first is not view:
+            problems.error(view.note.source, f"has the same URL {view.url} as "
+                           f"{first.note.source}; give one of them another slug", field="slug")
+
+
+def _terms(views, kind, names_of, config, urls: _Urls, problems: Problems) -> list[Term]:
+    pattern = getattr(config.permalinks, kind)
+    by_slug: dict[str, Term] = {}
+    first_source: dict[str, tuple[str, str]] = {}
+    for view in reversed(views):  # oldest first, so "first used in" names the older note
+        for name in names_of(view.note):
+            slug = slugify(name)
+            term = by_slug.get(slug)
+            if term is None:
+                path, href, permalink = urls.for_pattern(pattern, slug=slug)
+                description = config.categories.get(name, None)
+                term = by_slug[slug] = Term(
+                    kind, name, slug, path, href, permalink,
+                    description=description.description if description else "")
+                first_source[slug] = (name, view.note.source)
+            elif term.name != name:
+                other_name, other_source = first_source[slug]
+                problems.error(view.note.source, f'"{name}" and "{other_name}" (in '
+                               f"{other_source}) both map to {term.url}; spell them the same",
+                               field=_FIELD_OF[kind])
+                continue
+            term.notes.insert(0, view)
+    return sorted(by_slug.values(), key=lambda t: (-len(t.notes), t.name.lower()))
+
+
+_FIELD_OF = {"category": "categories", "tag": "tags", "venue": "venue"}
+
+
+def _years(views: list[NoteView], urls: _Urls, config: SiteConfig) -> list[Term]:
+    by_year: dict[int, Term] = {}
+    for view in views:
+        year = view.year
+        if year not in by_year:
+            path, href, permalink = urls.for_pattern(config.permalinks.year, year=str(year))
+            by_year[year] = Term("year", str(year), str(year), path, href, permalink)
+        by_year[year].notes.append(view)
+    return [by_year[y] for y in sorted(by_year, reverse=True)]
+
+
+def _attach_terms(views, categories, tags, venues) -> None:
+    def refs(terms: list[Term]) -> dict[str, TermRef]:
+        return {t.slug: TermRef(t.name, t.url) for t in terms}
+
+    category_refs, tag_refs, venue_refs = refs(categories), refs(tags), refs(venues)
+    for view in views:
+        note = view.note
+        view.categories = tuple(category_refs[s] for s in map(slugify, note.categories)
+                                if s in category_refs)
+        view.tags = tuple(tag_refs[s] for s in map(slugify, note.tags) if s in tag_refs)
+        if note.venue:
+            view.venue = venue_refs.get(slugify(venue_group(note.venue)))
+
+
+def _link_neighbours(views: list[NoteView]) -> None:
+    for newer, older in zip(views, views[1:], strict=False):
+        newer.older, older.newer = older, newer
+
+
+def _attach_related(views: list[NoteView]) -> None:
+    """Top notes by shared tags (weight 2) and categories (weight 1); ties go to the newer."""
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for position, view in enumerate(views):
+        for key in _relation_keys(view.note):
+            index[key].append(position)
+    for position, view in enumerate(views):
+        scores: dict[int, int] = defaultdict(int)
+        for key in _relation_keys(view.note):
+            members = index[key]
+            if len(members) > RELATED_TERM_LIMIT:
+                continue
+            weight = 2 if key[0] == "tag" else 1
+            for other in members:
+                if other != position:
+                    scores[other] += weight
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:RELATED_COUNT]
+        view.related = tuple(views[other] for other, _ in best)
+
+
+def _relation_keys(note: Note):
+    yield from (("tag", slugify(t)) for t in note.tags)
+    yield from (("category", slugify(c)) for c in note.categories)
+
+
+_MARKED = re.compile(re.escape(MARKER) + r"(root|note|slug|asset):([^\"'#\s]*)(#[^\"'\s]*)?")
+
+
+def _resolve_links(views, config: SiteConfig, problems: Problems) -> dict[str, tuple[str, str]]:
+    """Replace link markers with real URLs; record backlinks and files to copy."""
+    by_source = {v.note.source: v for v in views}
+    by_slug = {v.note.slug: v for v in views}
+    assets: dict[str, tuple[str, str]] = {}
+    backlinks: dict[str, list[NoteView]] = defaultdict(list)
+    base = config.base_path
+    content_prefix = "content/"
+
+    for view in views:
+        def replace(match: re.Match, view: NoteView = view) -> str:
+            kind, target, fragment = match.group(1), match.group(2), match.group(3) or ""
+            if kind == "root":
+                return quote(base + target, safe="/%") + fragment
+            if kind == "asset":
+                relative = target[len(content_prefix):] if target.startswith(
+                    content_prefix) else target
+                assets.setdefault(relative, (target, view.note.source))
+                return quote(base + relative, safe="/%") + fragment
+            linked = by_source.get(target) if kind == "note" else by_slug.get(target)
+            if linked is None:
+                what = f"[[{target}]]" if kind == "slug" else target
+                problems.warn(view.note.source, f"links to {what}, which is not a note in "
+                              "content/", _line_of(view.note, target), "links")
+                return "#" + quote(target, safe="")
+            if view not in backlinks[linked.note.source]:
+                backlinks[linked.note.source].append(view)
+            return linked.url + fragment
+
+        if MARKER in view.html:
+            view.html = _MARKED.sub(replace, view.html)
+    for view in views:
+        view.backlinks = tuple(backlinks.get(view.note.source, ()))
+    return assets
+
+
+def _line_of(note: Note, target: str) -> int | None:
+    name = PurePosixPath(target).name
+    offset = note.body.find(name)
+    return None if offset < 0 else note.body_line + note.body.count("\n", 0, offset)

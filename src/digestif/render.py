@@ -1,0 +1,238 @@
+"""Stage 5: the site model to page strings, through Jinja2 templates.
+
+Rendering is pure: :func:`render_pages` takes the model and returns ``{output path: text}``.
+Each page kind has a declared context (see docs/templates.md); templates get plain objects,
+autoescaping is on, and an undefined variable fails the build naming the template and line.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from .errors import BuildError, Problem
+from .model import NoteView, Site, Term
+
+THEME_DIR = Path(__file__).parent / "theme"
+
+
+@dataclass(frozen=True)
+class Feed:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every template receives as ``page``."""
+
+    kind: str
+    """home, note, category, tag, venue, year, categories, tags, venues, archive, digest, 404."""
+    title: str
+    url: str
+    permalink: str
+    lang: str
+    description: str = ""
+    feeds: tuple[Feed, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pagination:
+    number: int
+    total: int
+    newer_url: str = ""
+    older_url: str = ""
+
+
+@dataclass
+class SiteContext:
+    """What every template receives as ``site``."""
+
+    title: str
+    description: str
+    author: str
+    language: str
+    base_url: str
+    home_url: str
+    feed_url: str
+    categories_url: str
+    tags_url: str
+    venues_url: str
+    archive_url: str
+    digest_url: str
+    search_url: str
+    search_enabled: bool
+    categories: list[Term]
+    tags: list[Term]
+    venues: list[Term]
+    years: list[Term]
+    note_count: int
+    extra: dict = field(default_factory=dict)
+
+
+def make_environment(site_dir: Path) -> jinja2.Environment:
+    """Templates from the site's ``templates/`` first, then the built-in theme."""
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(str(site_dir / "templates")),
+            jinja2.FileSystemLoader(str(THEME_DIR / "templates")),
+        ]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["date"] = lambda value, fmt="%Y-%m-%d": value.strftime(fmt)
+    env.filters["isodate"] = lambda value: value.isoformat()
+    return env
+
+
+def site_context(site: Site) -> SiteContext:
+    c = site.config
+    return SiteContext(
+        title=c.title, description=c.description, author=c.author, language=c.language,
+        base_url=c.base_url, home_url=site.url_for(""), feed_url=site.url_for("feed.xml"),
+        categories_url=site.url_for("categories/"), tags_url=site.url_for("tags/"),
+        venues_url=site.url_for("venues/"), archive_url=site.url_for("archive/"),
+        digest_url=site.url_for("digest/"), search_url=site.url_for("search/"),
+        search_enabled=c.search.enabled, categories=site.categories, tags=site.tags,
+        venues=site.venues, years=site.years, note_count=len(site.notes), extra=c.extra,
+    )
+
+
+class PageRenderer:
+    """Renders every page of a site; collects template errors instead of stopping at one."""
+
+    def __init__(self, site: Site, env: jinja2.Environment):
+        self.site, self.env = site, env
+        self.context = site_context(site)
+        self.problems: list[Problem] = []
+        self._failed_templates: set[str] = set()
+        self.site_feed = Feed(f"{site.config.title} (all notes)", self.context.feed_url)
+        env.globals.update(site=self.context, asset=self.asset_url, url=site.url_for)
+
+    def asset_url(self, name: str) -> str:
+        return self.site.url_for(f"assets/{name}")
+
+    def page(self, kind: str, title: str, path: str, lang: str = "", description: str = "",
+             feeds: tuple[Feed, ...] = ()) -> PageContext:
+        url_path = path.removesuffix("index.html")
+        return PageContext(kind, title, self.site.url_for(url_path),
+                           self.site.permalink_for(url_path), lang or self.site.config.language,
+                           description or self.site.config.description,
+                           (self.site_feed, *feeds))
+
+    def render(self, template: str, **context) -> str | None:
+        if template in self._failed_templates:
+            return None
+        try:
+            return self.env.get_template(template).render(**context)
+        except jinja2.TemplateError as exc:
+            self._failed_templates.add(template)
+            self.problems.append(_template_problem(template, exc))
+            return None
+
+    def render_all(self) -> dict[str, str]:
+        pages: dict[str, str] = {}
+        for path, text in self._pages():
+            if text is not None:
+                pages[path] = text
+        if self.problems:
+            raise BuildError(self.problems)
+        return pages
+
+    def _pages(self) -> Iterator[tuple[str, str | None]]:
+        yield from self.note_pages(self.site.notes)
+        yield from self._paginated("home.html", "home", self.site.config.title, "",
+                                   self.site.notes)
+        for kind, terms in (("category", self.site.categories), ("tag", self.site.tags),
+                            ("venue", self.site.venues), ("year", self.site.years)):
+            yield from self.term_pages(kind, terms)
+        yield from self._indexes()
+
+    def note_pages(self, notes: list[NoteView]) -> Iterator[tuple[str, str | None]]:
+        for note in notes:
+            page = self.page("note", note.title, note.path, note.lang, note.summary,
+                             self._category_feeds(note))
+            yield note.path, self.render("note.html", page=page, note=note)
+
+    def _category_feeds(self, note: NoteView) -> tuple[Feed, ...]:
+        return tuple(Feed(f"{self.site.config.title}: {c.name}", c.url + "feed.xml")
+                     for c in note.categories)
+
+    def term_pages(self, kind: str, terms: list[Term]) -> Iterator[tuple[str, str | None]]:
+        for term in terms:
+            feeds = (Feed(f"{self.site.config.title}: {term.name}",
+                          term.url + "feed.xml"),) if kind == "category" else ()
+            yield from self._paginated(f"{kind}.html", kind, term.name, term.path, term.notes,
+                                       term=term, feeds=feeds, description=term.description)
+
+    def _paginated(self, template: str, kind: str, title: str, path: str,
+                   notes: list[NoteView], feeds: tuple[Feed, ...] = (), description: str = "",
+                   **extra) -> Iterator[tuple[str, str | None]]:
+        size = self.site.config.paginate
+        base = path.removesuffix("index.html")
+        total = max(1, -(-len(notes) // size))
+        for number in range(1, total + 1):
+            page_path = base + ("" if number == 1 else f"page/{number}/") + "index.html"
+
+            def url_of(n: int) -> str:
+                return self.site.url_for(base + ("" if n == 1 else f"page/{n}/"))
+
+            pagination = Pagination(number, total, url_of(number - 1) if number > 1 else "",
+                                    url_of(number + 1) if number < total else "")
+            page_title = title if number == 1 else f"{title} (page {number})"
+            page = self.page(kind, page_title, page_path, description=description, feeds=feeds)
+            chunk = notes[(number - 1) * size:number * size]
+            yield page_path, self.render(template, page=page, notes=chunk,
+                                         pagination=pagination, **extra)
+
+    def _indexes(self) -> Iterator[tuple[str, str | None]]:
+        site = self.site
+        for kind, title, terms in (("categories", "Categories", site.categories),
+                                   ("tags", "Tags", site.tags), ("venues", "Venues",
+                                                                 site.venues)):
+            path = f"{kind}/index.html"
+            yield path, self.render("terms.html", page=self.page(kind, title, path),
+                                    terms=terms)
+        yield "archive/index.html", self.render(
+            "archive.html", page=self.page("archive", "Archive", "archive/index.html"),
+            years=site.years)
+        yield "digest/index.html", self.render(
+            "digest.html", page=self.page("digest", "Digest", "digest/index.html"),
+            years=site.years)
+        yield "404.html", self.render("404.html", page=self.page("404", "Page not found",
+                                                                 "404.html"))
+
+
+def _template_problem(template: str, exc: jinja2.TemplateError) -> Problem:
+    """Name the template file and line where Jinja went wrong."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Problem(exc.filename or exc.name or template, f"template syntax error: "
+                       f"{exc.message}", exc.lineno, None)
+    filename, line = template, None
+    for frame in reversed(traceback.extract_tb(sys.exc_info()[2])):
+        if frame.filename.endswith(".html"):
+            filename, line = frame.filename, frame.lineno
+            break
+    return Problem(_short(filename), f"template error while rendering {template}: {exc}", line)
+
+
+def _short(filename: str) -> str:
+    path = Path(filename)
+    for anchor in ("templates",):
+        if anchor in path.parts:
+            index = len(path.parts) - 1 - path.parts[::-1].index(anchor)
+            return str(Path(*path.parts[index:]))
+    return filename
+
+
+def render_pages(site: Site, env: jinja2.Environment) -> dict[str, str]:
+    """Every HTML page of the site, keyed by output path."""
+    return PageRenderer(site, env).render_all()
