@@ -118,7 +118,8 @@ def load_config(site_dir: Path, overrides: dict[str, typing.Any] | None = None) 
     problems = Problems()
     raw: dict[str, typing.Any] = {}
     if not path.is_file():
-        problems.error(CONFIG_FILE, f"not found in {site_dir}; run `digestif init` to create a site")
+        problems.error(CONFIG_FILE,
+                       f"not found in {site_dir}; run `digestif init` to create a site")
         raise ConfigError(problems)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
@@ -148,8 +149,8 @@ def _build(cls: type, raw: object, prefix: str, problems: Problems):
     for key, value in raw.items():
         path = f"{prefix}{key}"
         if key not in settable:
-            problems.error(CONFIG_FILE, f"unknown key; expected one of {', '.join(sorted(settable))}",
-                           field=path)
+            expected = ", ".join(sorted(settable))
+            problems.error(CONFIG_FILE, f"unknown key; expected one of {expected}", field=path)
             continue
         converted = _convert(hints[key], value, path, problems)
         if converted is not _INVALID:

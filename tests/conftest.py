@@ -1,0 +1,62 @@
+"""Shared fixtures: copy a sample site from tests/sites/ into a temp folder, build it, and parse
+what came out."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import html5lib
+import pytest
+
+from digestif.build import BuildOptions, BuildResult, build
+
+SITES = Path(__file__).parent / "sites"
+REPO = Path(__file__).parent.parent
+
+
+def copy_site(name: str, destination: Path) -> Path:
+    """A fresh copy of tests/sites/<name> (or the repository's example site for "example")."""
+    target = destination / name
+    if name == "example":
+        target.mkdir()
+        shutil.copy(REPO / "site.toml", target / "site.toml")
+        for folder in ("content", "templates", "static"):
+            if (REPO / folder).is_dir():
+                shutil.copytree(REPO / folder, target / folder)
+    else:
+        shutil.copytree(SITES / name, target)
+    return target
+
+
+def write_note(site: Path, relative: str, text: str) -> Path:
+    path = site / "content" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def parse_html(path: Path):
+    """An ElementTree of the page (namespace-free), parsed as browsers parse it."""
+    return html5lib.parse(path.read_bytes(), treebuilder="etree", namespaceHTMLElements=False)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` and its bytes, to prove a failed build changed nothing."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def site_copy(tmp_path):
+    """``site_copy("minimal")`` -> path of a fresh copy of that sample site."""
+    return lambda name: copy_site(name, tmp_path)
+
+
+@pytest.fixture
+def built(tmp_path):
+    """``built("full", base_url=...)`` -> (site folder, BuildResult) after a successful build."""
+    def make(name: str, **options) -> tuple[Path, BuildResult]:
+        site = copy_site(name, tmp_path)
+        return site, build(site, BuildOptions(**options))
+    return make
