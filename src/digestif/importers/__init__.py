@@ -1,0 +1,92 @@
+"""``digestif import KIND SOURCE``: turn existing notes (a Jekyll site, a README digest, an
+Atom/RSS feed, a BibTeX file) into digestif notes under ``SITE_DIR/content/papers/``.
+
+Each kind's module reads its source into a :class:`~.common.Batch` of drafts and problems;
+:func:`~.common.write_batch` writes them with the same duplicate, ``--force`` and ``--dry-run``
+rules for every kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..config import CONFIG_FILE, ConfigError, load_config
+from ..console import Console
+from .common import NOTES_DIR, Batch, Context, shown, write_batch
+
+__all__ = ["configure_parser", "run_import"]
+
+KINDS = {
+    "jekyll": "a Jekyll site, its _posts/ folder, or one post",
+    "digest": "a README-style list of papers in blockquotes",
+    "feed": "an Atom or RSS feed, as a file or URL",
+    "bibtex": "a BibTeX file, one note per entry",
+}
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    """Add the import command's arguments to ``parser``."""
+    kinds = "; ".join(f"{kind}: {what}" for kind, what in KINDS.items())
+    parser.add_argument("kind", choices=list(KINDS), metavar="KIND", help=f"one of: {kinds}")
+    parser.add_argument("source", metavar="SOURCE", help="the folder, file or URL to import")
+    parser.add_argument("--into", type=Path, default=Path("."), metavar="SITE_DIR",
+                        help="the site to import into (default: here)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace notes already in the site instead of skipping them")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print what would be written and write nothing")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import, report every note written, skipped or failed; 1 if any entry failed."""
+    console = Console(quiet=args.quiet)
+    context = _context(args.into, console)
+    if context is None:
+        return 1
+    batch = _reader(args.kind)(args.source, context)
+    outcome = write_batch(batch, context, console, force=args.force, dry_run=args.dry_run)
+    console.problems(batch.problems.items)
+    failed = len(batch.problems.errors)
+    verb = "would import" if args.dry_run else "imported"
+    summary = (f"{verb} {outcome.written} note{'s' * (outcome.written != 1)} into "
+               f"{shown(context.site_dir / NOTES_DIR)}; {outcome.skipped} skipped, "
+               f"{failed} failed")
+    if args.dry_run:
+        summary += " (dry run: nothing was written)"
+    if failed:
+        console.error(summary)
+        return 1
+    console.success(summary)
+    return 0
+
+
+def _context(site_dir: Path, console: Console) -> Context | None:
+    """Time zone and language from the site's site.toml; defaults when there is none yet."""
+    if not (site_dir / CONFIG_FILE).is_file():
+        return Context(site_dir, ZoneInfo("UTC"))
+    try:
+        config = load_config(site_dir)
+    except ConfigError as exc:
+        console.problems(exc.problems.items)
+        console.error(f"fix {CONFIG_FILE} first: the import needs its time zone and language")
+        return None
+    return Context(site_dir, config.tz, config.language)
+
+
+def _reader(kind: str) -> Callable[[str, Context], Batch]:
+    # Imported on use: each kind pulls in its own parser library.
+    if kind == "jekyll":
+        from .jekyll import read_jekyll
+        return read_jekyll
+    if kind == "digest":
+        from .digest import read_digest
+        return read_digest
+    if kind == "feed":
+        from .feed import read_feed
+        return read_feed
+    from .bibtex import read_bibtex
+    return read_bibtex

@@ -1,0 +1,370 @@
+"""What every importer shares: the note being made (:class:`Draft`), front matter written the way
+digestif reads it, duplicate detection against ``content/``, and writing with a report.
+
+Each importer only parses its source into drafts and problems; :func:`write_batch` decides what
+is written, skipped or refused, so ``--force``, ``--dry-run`` and duplicate rules are the same for
+every kind.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from ..console import Console
+from ..errors import Problems
+from ..reader import find_notes, read_note
+from ..slugs import slugify, split_jekyll_date
+
+NOTES_DIR = Path("content") / "papers"
+STATIC_DIR = Path("static")
+
+# The order digestif documents its keys in; written notes follow it so they read alike.
+KEY_ORDER = ("title", "date", "updated", "venue", "authors", "arxiv", "doi", "task",
+             "categories", "tags", "links", "summary", "slug", "lang", "paper", "draft", "extra")
+
+# Slugs are file names and URL segments; very long titles make unwieldy ones.
+MAX_SLUG_LENGTH = 80
+
+
+@dataclass(frozen=True)
+class Context:
+    """What importers need to know about the site they import into."""
+
+    site_dir: Path
+    tz: ZoneInfo
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file a note uses, copied to ``static/<target>`` so its root-relative URL still works."""
+
+    source: Path
+    target: str
+
+
+@dataclass
+class Draft:
+    """One note about to be written: its front matter (without ``extra.imported_from``), body,
+    and where it came from, for messages."""
+
+    entry: str
+    """Names the entry in its source: a post path, ``L12``, a feed entry id, a BibTeX key."""
+    where: str
+    """``file`` or ``file:line``, for messages."""
+    slug: str
+    meta: dict[str, Any]
+    body: str
+    assets: list[Asset] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title", ""))
+
+
+@dataclass
+class Batch:
+    """What reading one source gave: drafts to write and problems found on the way."""
+
+    kind: str
+    source: str
+    """The source path (absolute) or URL, as recorded in ``imported_from``."""
+    drafts: list[Draft] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+def note_slug(text: str) -> str:
+    """A slug for a title: :func:`slugify`, cut at a word boundary when very long."""
+    slug = slugify(text)
+    if len(slug) <= MAX_SLUG_LENGTH:
+        return slug
+    cut = slug[:MAX_SLUG_LENGTH]
+    return cut.rsplit("-", 1)[0] if "-" in cut else cut
+
+
+def file_slug(stem: str) -> str:
+    """A slug from a file name, kept as close to the name as a URL allows: ``"My Post"`` ->
+    ``"my-post"``, ``"002_notes"`` stays; a leading ``YYYY-MM-DD-`` is dropped."""
+    _, rest = split_jekyll_date(stem)
+    slug = re.sub(r"\s+", "-", rest.strip().lower())
+    slug = re.sub(r"[^\w.-]+", "-", slug).strip("-.")
+    return re.sub(r"-{2,}", "-", slug)
+
+
+def date_value(moment: datetime) -> date | str:
+    """Midnight means the author gave a calendar date: write ``YYYY-MM-DD``. Otherwise an ISO
+    8601 date-time with its offset, so the reader needs no time zone to place it."""
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+        return moment.date()
+    return _Timestamp(moment.isoformat())
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+# A few quoted words are not a note written in that language.
+MIN_SCRIPT_CHARACTERS = 10
+
+
+def detect_lang(text: str, site_language: str) -> str | None:
+    """``ko`` for notes written (partly) in Korean, ``ja`` for Japanese; None when the note is
+    in the site's own language or nothing stands out."""
+    hangul, kana = len(_HANGUL.findall(text)), len(_KANA.findall(text))
+    lang = None
+    if hangul >= MIN_SCRIPT_CHARACTERS and hangul >= kana:
+        lang = "ko"
+    elif kana >= MIN_SCRIPT_CHARACTERS:
+        lang = "ja"
+    return None if lang is None or same_language(lang, site_language) else lang
+
+
+def same_language(one: str, other: str) -> bool:
+    return one.split("-")[0].lower() == other.split("-")[0].lower()
+
+
+# Keywords in a link's text, matched by position so "Project page on GitHub" is a website and
+# "Official code on GitHub" is code.
+_TEXT_LABELS = (
+    ("code", "code"), ("implementation", "code"), ("repository", "code"), ("repo", "code"),
+    ("project", "website"), ("website", "website"), ("homepage", "website"),
+    ("paper", "paper"), ("pdf", "paper"), ("arxiv", "paper"), ("openreview", "paper"),
+    ("proceedings", "paper"), ("video", "video"), ("talk", "video"), ("slides", "slides"),
+    ("dataset", "data"), ("data", "data"), ("demo", "demo"), ("blog", "blog"),
+    ("review", "review"), ("github", "code"), ("gitlab", "code"),
+)
+_HOST_LABELS = (
+    ("github.com", "code"), ("gitlab.com", "code"), ("bitbucket.org", "code"),
+    ("arxiv.org", "paper"), ("openreview.net", "paper"), ("thecvf.com", "paper"),
+    ("aclanthology.org", "paper"), ("dl.acm.org", "paper"), ("ieeexplore.ieee.org", "paper"),
+    ("neurips.cc", "paper"), ("mlr.press", "paper"), ("doi.org", "paper"),
+    ("youtube.com", "video"), ("youtu.be", "video"), ("vimeo.com", "video"),
+    ("github.io", "website"),
+)
+
+
+def link_label(text: str, url: str) -> str:
+    """``("Official code on GitHub", …)`` -> ``"code"``; from the host when the text says
+    nothing (``https://github.com/x`` -> ``code``); else ``"link"``."""
+    words = text.lower()
+    found = [(match.start(), label) for keyword, label in _TEXT_LABELS
+             for match in [re.search(rf"\b{keyword}\b", words)] if match]
+    if found:
+        return min(found)[1]
+    host = (urlsplit(url).hostname or "").lower()
+    for suffix, label in _HOST_LABELS:
+        if host == suffix or host.endswith("." + suffix):
+            return label
+    return "link"
+
+
+def add_link(links: dict[str, str], label: str, url: str) -> None:
+    """Add under ``label``, or ``label-2``… when taken by another URL; the same URL twice is
+    kept once."""
+    if url in links.values():
+        return
+    name, number = label, 2
+    while name in links:
+        name, number = f"{label}-{number}", number + 1
+    links[name] = url
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing front matter
+
+
+class _Quoted(str):
+    """A string always written in double quotes: titles and arXiv ids, which YAML would
+    otherwise read as numbers or dates (``"2025"``, ``2106.09685``)."""
+
+
+class _Timestamp(str):
+    """An ISO date-time written plain (``2016-01-26T14:20:00+09:00``), not as a quoted string."""
+
+
+class _NoteDumper(yaml.SafeDumper):
+    pass
+
+
+_NoteDumper.add_representer(
+    _Quoted, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style='"'))
+_NoteDumper.add_representer(
+    _Timestamp, lambda d, v: d.represent_scalar("tag:yaml.org,2002:timestamp", str(v)))
+# Lists of names read best on one line: `tags: [lora, peft]`.
+_NoteDumper.add_representer(
+    list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+
+
+def front_matter(meta: dict[str, Any]) -> str:
+    """The YAML between the ``---`` lines, keys in :data:`KEY_ORDER`, empty values left out."""
+    ordered = {key: _yaml_value(key, meta[key]) for key in KEY_ORDER
+               if key in meta and meta[key] not in (None, "", [], {}, ())}
+    return yaml.dump(ordered, Dumper=_NoteDumper, allow_unicode=True, sort_keys=False,
+                     width=4096, default_flow_style=False)
+
+
+def _yaml_value(key: str, value: Any) -> Any:
+    if key in ("title", "arxiv", "paper") and isinstance(value, str):
+        return _Quoted(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def note_text(meta: dict[str, Any], body: str) -> str:
+    """The whole note file: front matter, then the body, ending in one newline."""
+    text = f"---\n{front_matter(meta)}---\n{body}"
+    return text if text.endswith("\n") else text + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Duplicates
+
+
+@dataclass
+class ExistingNotes:
+    """The notes already in ``content/``, by slug and by arXiv id."""
+
+    by_slug: dict[str, Path] = field(default_factory=dict)
+    by_arxiv: dict[str, Path] = field(default_factory=dict)
+
+    @classmethod
+    def scan(cls, site_dir: Path, tz: ZoneInfo) -> ExistingNotes:
+        index = cls()
+        content = site_dir / "content"
+        if not content.is_dir():
+            return index
+        ignored = Problems()  # the build reports broken notes; here a name is enough
+        for file in find_notes(content, site_dir, ignored):
+            note = read_note(file, tz, ignored)
+            if note is not None:
+                index.add(note.slug, note.arxiv, file.path)
+            else:
+                index.add(file_slug(file.path.stem), "", file.path)
+        return index
+
+    def add(self, slug: str, arxiv: str, path: Path) -> None:
+        self.by_slug.setdefault(slug, path)
+        if arxiv:
+            self.by_arxiv.setdefault(arxiv, path)
+
+    def match(self, slug: str, arxiv: str) -> tuple[Path, str] | None:
+        """The note this one duplicates, and why, if any."""
+        if arxiv and arxiv in self.by_arxiv:
+            return self.by_arxiv[arxiv], f"same arXiv id {arxiv}"
+        if slug in self.by_slug:
+            return self.by_slug[slug], f"same slug '{slug}'"
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing notes
+
+
+@dataclass
+class Outcome:
+    written: int = 0
+    skipped: int = 0
+
+
+def write_batch(batch: Batch, context: Context, console: Console, force: bool,
+                dry_run: bool) -> Outcome:
+    """Write each draft to ``content/papers/<slug>.md`` unless it duplicates a note already
+    there (or an earlier entry of this source); ``force`` replaces the matching note in place."""
+    existing = ExistingNotes.scan(context.site_dir, context.tz)
+    this_run = ExistingNotes()
+    outcome = Outcome()
+    for draft in batch.drafts:
+        arxiv = str(draft.meta.get("arxiv") or "")
+        earlier = this_run.match(draft.slug, arxiv)
+        if earlier is not None:
+            console.info(f"skipped {draft.where}: duplicate of an earlier entry "
+                         f"({earlier[1]}) in this source")
+            outcome.skipped += 1
+            continue
+        target = context.site_dir / NOTES_DIR / f"{draft.slug}.md"
+        found = existing.match(draft.slug, arxiv)
+        if found is None and target.exists():
+            found = (target, "a file with this name exists")
+        if found is not None and not force:
+            console.info(f"skipped {draft.where}: already in the site as {shown(found[0])} "
+                         f"({found[1]}); use --force to replace it")
+            outcome.skipped += 1
+            continue
+        if found is not None:
+            target = found[0]  # replace the matching note in place; its URL stays the same
+        this_run.add(draft.slug, arxiv, target)
+        _write_note(batch, draft, target, console, dry_run)
+        _copy_assets(draft, context, batch.problems, console, force, dry_run)
+        outcome.written += 1
+    return outcome
+
+
+def _write_note(batch: Batch, draft: Draft, target: Path, console: Console,
+                dry_run: bool) -> None:
+    meta = dict(draft.meta)
+    extra = dict(meta.get("extra") or {})
+    meta["extra"] = {"imported_from": f"{batch.kind}:{batch.source}#{draft.entry}", **extra}
+    text = note_text(meta, draft.body)
+    if dry_run:
+        console.info(f"would write {shown(target)}:")
+        console.info("    " + "\n    ".join(f"---\n{front_matter(meta)}---".split("\n")))
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+    console.success(f"wrote {shown(target)}  ({draft.title})")
+
+
+def _copy_assets(draft: Draft, context: Context, problems: Problems, console: Console,
+                 force: bool, dry_run: bool) -> None:
+    for asset in draft.assets:
+        target = context.site_dir / STATIC_DIR / asset.target
+        if target.exists() and filecmp.cmp(asset.source, target, shallow=False):
+            continue
+        if target.exists() and not force:
+            problems.warn(shown(asset.source), f"not copied: {shown(target)} exists with other "
+                          "content; use --force to replace it")
+            continue
+        if dry_run:
+            console.info(f"would copy {shown(asset.source)} -> {shown(target)}")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(asset.source, target)
+        console.success(f"copied {shown(asset.source)} -> {shown(target)}")
+
+
+def shown(path: Path | str) -> str:
+    """A path as the user would type it: relative to here when below here."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def read_text(path: Path, problems: Problems) -> str | None:
+    """A UTF-8 text file with ``\\n`` line endings, or None (reported) when unreadable."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.error(shown(path), f"cannot be read: {exc.strerror}")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        problems.error(shown(path), f"is not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be "
+                       "decoded; save the file as UTF-8 and import again", line)
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
