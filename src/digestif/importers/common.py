@@ -221,6 +221,8 @@ def _yaml_value(key: str, value: Any) -> Any:
         return _Quoted(value)
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, datetime):
+        return date_value(value)
     return value
 
 
