@@ -79,6 +79,7 @@ def read_note(file: NoteFile, tz: ZoneInfo, problems: Problems) -> Note | None:
     if split is None:
         return None
     yaml_text, body, body_line = split
+    yaml_text = _replace_tabs_after_keys(yaml_text, file.source, problems)
     data = _parse_yaml(yaml_text, file.source, problems)
     if data is None:
         return None
@@ -121,6 +122,22 @@ def _split_front_matter(text: str, source: str, problems: Problems):
     return None
 
 
+_TAB_AFTER_KEY = re.compile(r"^([ ]*[^\s:#][^:\n]*:)\t+", re.M)
+
+
+def _replace_tabs_after_keys(yaml_text: str, source: str, problems: Problems) -> str:
+    """Jekyll users often type a tab after ``key:``. libyaml accepts it and pure-Python PyYAML
+    does not; read it as a space everywhere, and say so."""
+    def replace(match: re.Match) -> str:
+        line = yaml_text.count("\n", 0, match.start()) + 2
+        key = match.group(1).strip()
+        problems.warn(source, f"a tab after '{key}' read as a space; YAML expects a space there",
+                      line, key.rstrip(":"))
+        return match.group(1) + " "
+
+    return _TAB_AFTER_KEY.sub(replace, yaml_text) if "\t" in yaml_text else yaml_text
+
+
 def _parse_yaml(yaml_text: str, source: str, problems: Problems) -> dict | None:
     try:
         data = yaml.load(yaml_text, Loader=_FrontMatterLoader)  # noqa: S506 - a safe loader
@@ -140,10 +157,10 @@ def _parse_yaml(yaml_text: str, source: str, problems: Problems) -> dict | None:
 
 def _describe_yaml_error(exc: yaml.YAMLError, yaml_text: str, mark) -> str:
     problem = getattr(exc, "problem", None) or str(exc)
-    if mark is not None and "'\\t'" in problem:
-        text = yaml_text.split("\n")[mark.line]
-        key = text.split(":", 1)[0].strip()
-        return f"invalid YAML: a tab after '{key}:'; YAML needs a space there"
+    lines = yaml_text.split("\n")
+    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+        key = lines[mark.line].split(":", 1)[0].strip()
+        return f"invalid YAML: a tab in '{key}'; YAML indents and separates with spaces only"
     return f"invalid YAML: {problem}"
 
 

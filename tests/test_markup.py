@@ -1,0 +1,102 @@
+"""Markdown and math rendering of one note."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from xml.etree import ElementTree
+
+import html5lib
+
+from digestif.markup import render_markdown
+from digestif.note import Note
+
+
+def render(body: str, source: str = "content/papers/x.md"):
+    note = Note(source=source, title="T", date=datetime(2024, 1, 1, tzinfo=UTC), slug="x",
+                body=body, body_line=5)
+    return render_markdown(note)
+
+
+def tree(html: str) -> ElementTree.Element:
+    return html5lib.parse(html, treebuilder="etree", namespaceHTMLElements=False)
+
+
+def maths(html: str):
+    return [e for e in tree(html).iter() if e.tag.endswith("math")]
+
+
+def test_inline_and_display_math_become_mathml_without_emphasis():
+    body = "Let $x_i * y_j$ and $a_1$ be.\n\n$$\n\\sum_{i=1}^{n} x_i\n$$\n"
+    html = render(body).html
+    found = maths(html)
+    assert [m.get("display") for m in found] == ["inline", "inline", "block"]
+    assert not list(tree(html).iter("em")), "underscores inside math became emphasis"
+
+
+def test_all_four_delimiters_are_math():
+    html = render("A \\(a_b\\), B \\[c^2\\], C $d$ and kramdown $$e_f$$ inline.").html
+    assert [m.get("display") for m in maths(html)] == ["inline", "block", "inline", "inline"]
+
+
+def test_dollar_amounts_stay_text():
+    result = render("It costs $5 and $10, or \\$3 escaped.")
+    assert not maths(result.html)
+    assert "$5 and $10" in "".join(tree(result.html).itertext())
+    assert "$3" in "".join(tree(result.html).itertext())
+
+
+def test_math_in_code_is_left_alone():
+    body = "Use `$x$` inline.\n\n```python\nprice = '$x_1$'\n```\n\n    $indented_code$\n"
+    html = render(body).html
+    assert not maths(html)
+    assert "$x_1$" in "".join(tree(html).itertext())
+
+
+def test_unconvertible_tex_is_shown_as_code_with_a_warning_naming_the_line():
+    result = render("Fine $a$.\n\nBroken $\\notacommand{x}$ here.")
+    code = [e for e in tree(result.html).iter("code") if e.get("class") == "math-error"]
+    assert "".join(code[0].itertext()) == "$\\notacommand{x}$"
+    [problem] = result.problems
+    assert (problem.file, problem.line, problem.field, problem.warning) == (
+        "content/papers/x.md", 7, "math", True)
+    assert "\\notacommand" in problem.message
+
+
+def test_headings_get_unicode_ids_and_anchor_links():
+    result = render("## 간단 리뷰\n\ntext\n\n### Why it matters\n")
+    headings = {h.get("id"): h for h in tree(result.html).iter() if h.tag in ("h2", "h3")}
+    assert set(headings) == {"간단-리뷰", "why-it-matters"}
+    anchor = headings["간단-리뷰"].find("a")
+    assert anchor.get("href") == "#간단-리뷰"
+    assert [(e.level, e.id, e.title) for e in result.toc] == [
+        (2, "간단-리뷰", "간단 리뷰"), (3, "why-it-matters", "Why it matters")]
+
+
+def test_code_is_highlighted_with_css_classes():
+    html = render("```python\ndef f():\n    return 1\n```\n").html
+    block = next(e for e in tree(html).iter("div") if e.get("class") == "highlight")
+    assert any(e.get("class") == "k" for e in block.iter("span"))
+
+
+def test_tables_footnotes_definition_lists_admonitions_and_raw_html():
+    body = ("| a | b |\n|---|---|\n| 1 | 2 |\n\nSee note.[^1]\n\nTerm\n: Definition\n\n"
+            "!!! note\n    Careful.\n\n<div class=\"raw\">kept</div>\n\n[^1]: The footnote.\n")
+    root = tree(render(body).html)
+    tags = {e.tag for e in root.iter()}
+    assert {"table", "dl", "dd", "sup"} <= tags
+    classes = {e.get("class") for e in root.iter()}
+    assert {"footnote", "admonition note", "raw"} <= classes
+
+
+def test_links_beside_the_note_are_marked_for_the_model():
+    result = render("![fig](figure.png) [o](other.md#sec) [a](/about/) [w](https://x.org)")
+    hrefs = [e.get("href") or e.get("src") for e in tree(result.html).iter() if e.tag in "aimg"]
+    assert hrefs == ["digestif:asset:content/papers/figure.png",
+                     "digestif:note:content/papers/other.md#sec", "digestif:root:about/",
+                     "https://x.org"]
+    assert result.assets == ("content/papers/figure.png",)
+
+
+def test_first_paragraph_is_plain_text_with_math_source():
+    result = render("## Heading\n\nThe *first* paragraph with $x$.\n\nSecond.")
+    assert result.first_paragraph == "The first paragraph with x."
