@@ -23,6 +23,7 @@ import yaml
 
 from ..console import Console
 from ..errors import Problems
+from ..model import venue_group
 from ..reader import find_notes, read_note
 from ..slugs import slugify, split_jekyll_date
 
@@ -236,12 +237,49 @@ def note_text(meta: dict[str, Any], body: str) -> str:
 # Duplicates
 
 
+class Spellings:
+    """The spelling the site already uses for each category, tag and venue, by slug.
+
+    The build refuses two spellings of one name ("computer-vision" in a Jekyll post and
+    "Computer Vision" from a feed), so imported notes take the spelling already in use."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, dict[str, str]] = {"categories": {}, "tags": {}, "venue": {}}
+
+    def learn(self, categories, tags, venue: str) -> None:
+        for kind, names in (("categories", categories), ("tags", tags),
+                            ("venue", [venue_group(venue)] if venue else [])):
+            for name in names:
+                self.names[kind].setdefault(slugify(name), name)
+
+    def apply(self, meta: dict[str, Any]) -> list[tuple[str, str]]:
+        """Respell ``meta``'s names in place; the (written, used) pairs that changed."""
+        changed = []
+        for kind in ("categories", "tags"):
+            names = [self._spelling(kind, name, changed) for name in meta.get(kind) or []]
+            if names:
+                meta[kind] = list(dict.fromkeys(names))
+        venue = meta.get("venue") or ""
+        if venue:
+            group = venue_group(venue)
+            meta["venue"] = self._spelling("venue", group, changed) + venue.strip()[len(group):]
+        self.learn(meta.get("categories") or [], meta.get("tags") or [], meta.get("venue", ""))
+        return changed
+
+    def _spelling(self, kind: str, name: str, changed: list[tuple[str, str]]) -> str:
+        used = self.names[kind].get(slugify(name), name)
+        if used != name:
+            changed.append((name, used))
+        return used
+
+
 @dataclass
 class ExistingNotes:
-    """The notes already in ``content/``, by slug and by arXiv id."""
+    """The notes already in ``content/``, by slug and by arXiv id, and their names' spellings."""
 
     by_slug: dict[str, Path] = field(default_factory=dict)
     by_arxiv: dict[str, Path] = field(default_factory=dict)
+    spellings: Spellings = field(default_factory=Spellings)
 
     @classmethod
     def scan(cls, site_dir: Path, tz: ZoneInfo) -> ExistingNotes:
@@ -254,6 +292,7 @@ class ExistingNotes:
             note = read_note(file, tz, ignored)
             if note is not None:
                 index.add(note.slug, note.arxiv, file.path)
+                index.spellings.learn(note.categories, note.tags, note.venue)
             else:
                 index.add(file_slug(file.path.stem), "", file.path)
         return index
@@ -289,6 +328,7 @@ def write_batch(batch: Batch, context: Context, console: Console, force: bool,
     existing = ExistingNotes.scan(context.site_dir, context.tz)
     this_run = ExistingNotes()
     outcome = Outcome()
+    respelled: set[tuple[str, str]] = set()
     for draft in batch.drafts:
         arxiv = str(draft.meta.get("arxiv") or "")
         earlier = this_run.match(draft.slug, arxiv)
@@ -309,6 +349,11 @@ def write_batch(batch: Batch, context: Context, console: Console, force: bool,
         if found is not None:
             target = found[0]  # replace the matching note in place; its URL stays the same
         this_run.add(draft.slug, arxiv, target)
+        for written, used in existing.spellings.apply(draft.meta):
+            if (written, used) not in respelled:
+                respelled.add((written, used))
+                console.info(f"{draft.where}: wrote '{used}' for '{written}', the spelling the "
+                             "site already uses")
         _write_note(batch, draft, target, console, dry_run)
         _copy_assets(draft, context, batch.problems, console, force, dry_run)
         outcome.written += 1
