@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="digestif", description="A static site generator for research-paper digests.")
     parser.add_argument("--version", action="version", version=f"digestif {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for add in (_add_build,):
+    for add in (_add_build, _add_serve):
         add(commands)
     return parser
 
@@ -86,3 +86,34 @@ def _add_import(commands) -> None:
         description="Turn existing notes into digestif notes under SITE_DIR/content/papers/.")
     configure_parser(parser)
     parser.set_defaults(run=run_import)
+
+
+def _add_serve(commands) -> None:
+    parser = commands.add_parser(
+        "serve", help="preview the site, rebuilding and reloading the browser on every save",
+        description="Build SITE_DIR into a private folder (not _site/), serve it, and rebuild "
+                    "and reload open pages whenever content/, templates/, static/ or site.toml "
+                    "change.")
+    add_site_arguments(parser)
+    parser.add_argument("--port", type=_port, default=8000,
+                        help="port to listen on (default: 8000; 0 picks a free one)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: 127.0.0.1, this computer only; "
+                             "0.0.0.0 shares the preview with your network)")
+    parser.add_argument("--open", action="store_true", help="open the site in a web browser")
+    parser.set_defaults(run=_run_serve)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, found {text!r}")
+    return int(text)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .serve import ServeOptions, serve  # watchfiles loads only for this command
+
+    options = ServeOptions(host=args.host, port=args.port, drafts=args.drafts,
+                           open_browser=args.open)
+    return serve(args.site_dir, options, Console(quiet=args.quiet))
+

@@ -1,0 +1,291 @@
+"""``digestif serve``: build into a private folder, serve it, rebuild on every save, and reload
+every open tab.
+
+The preview is built into a temporary folder with base_url pointing at the local server (its
+path kept, so ``/repo/`` previews as GitHub Pages serves it); the user's ``_site/`` is never
+touched. One thread watches the site with watchfiles and calls :meth:`DevServer.rebuild`; the
+HTTP side (``serve_http``) waits while a build runs, then pages reload through server-sent
+events. A failed build keeps the last good site and puts its errors over every page.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import watchfiles
+
+from .build import BuildOptions, BuildResult, build
+from .config import CONFIG_FILE, ConfigError, load_config
+from .console import Console
+from .errors import BuildError, Problem
+from .serve_http import LiveSite, PreviewServer
+
+log = logging.getLogger(__name__)
+
+# What a change under each top-level name is reported as; anything else in the site folder
+# (_site/, .git/, caches) is not watched.
+WATCHED_KINDS = {"content": "content", "templates": "templates", "static": "static",
+                 CONFIG_FILE: "config"}
+# Editors save in bursts (temp file, rename, chmod): wait this long for quiet before building.
+SETTLE_MS = 100
+WATCHER_READY_SECONDS = 10
+
+# A watchfiles change: (watchfiles.Change, absolute path).
+Changes = set[tuple[watchfiles.Change, str]]
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    """0 picks a free port."""
+    drafts: bool = False
+    open_browser: bool = False
+
+
+class ServeError(Exception):
+    """The server cannot start: the port is busy, the host is wrong, the folder is missing."""
+
+
+def build_preview(site_dir: Path, options: BuildOptions, changes: Changes,
+                  console: Console) -> BuildResult:
+    """The dev server's one build call. ``changes`` is empty for the first build; an
+    incremental build can use it to redo only what the changed files affect."""
+    return build(site_dir, options, console)
+
+
+def serve(site_dir: Path, options: ServeOptions, console: Console) -> int:
+    """Run the dev server until Ctrl-C; the exit code."""
+    if not (site_dir / CONFIG_FILE).is_file():
+        console.error(f"{CONFIG_FILE} not found in {site_dir}; run `digestif init` to create a "
+                      "site, or pass the site folder: digestif serve SITE_DIR")
+        return 1
+    server = DevServer(site_dir, options, console)
+    try:
+        server.start()
+    except ServeError as exc:
+        console.error(str(exc))
+        server.stop()
+        return 1
+    # `kill` stops the server as cleanly as Ctrl-C does: the temporary folder goes away.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    console.info(f"serving {server.url} (Ctrl-C to stop)")
+    if options.open_browser:
+        webbrowser.open(server.url)
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    console.info("stopped")
+    return 0
+
+
+class DevServer:
+    """The preview: ``start()``, then ``url`` serves the site until ``stop()``."""
+
+    def __init__(self, site_dir: Path, options: ServeOptions = ServeOptions(),
+                 console: Console | None = None):
+        self.site_dir = site_dir.resolve()
+        self.options = options
+        self.console = console or Console(quiet=True)
+        self._workdir = Path(tempfile.mkdtemp(prefix="digestif-serve-"))
+        self.output = self._workdir / "site"
+        self.live = LiveSite(self.output)
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._http: PreviewServer | None = None
+        self._serving = False
+        self._shown_warnings: set[Problem] = set()
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if not self.site_dir.is_dir():
+            raise ServeError(f"{self.site_dir} is not a folder")
+        self._http = listen(self.options.host, self.options.port, self.live)
+        self._start_watching()
+        self.rebuild(set())
+        # A short poll keeps Ctrl-C snappy: shutdown() waits for the loop to look.
+        self._spawn(self._http.serve_forever, "digestif-http", 0.1)
+        self._serving = True
+
+    def wait(self) -> None:
+        self._stopping.wait()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.live.stop()
+        if self._http is not None:
+            if self._serving:
+                self._http.shutdown()
+            self._http.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def __enter__(self) -> DevServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _spawn(self, target: Callable[..., object], name: str, *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    @property
+    def port(self) -> int:
+        assert self._http is not None, "start() first"
+        return self._http.server_address[1]
+
+    @property
+    def origin(self) -> str:
+        """``http://127.0.0.1:8000``: where browsers reach this server."""
+        host = self.options.host
+        if host in ("", "0.0.0.0", "::"):
+            host = "127.0.0.1"
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The home page of the preview, base_url path included."""
+        return self.origin + self.live.base_path
+
+    # --- building -------------------------------------------------------------------------
+
+    def rebuild(self, changes: Changes) -> bool:
+        """Build the preview and publish the outcome; requests wait meanwhile. True if it
+        succeeded; a failure keeps serving the last good build under an error overlay."""
+        started = time.perf_counter()
+        with self.live.lock.writing():
+            try:
+                base_path, result = self._build(changes)
+            except (BuildError, ConfigError) as exc:
+                problems = exc.problems if isinstance(exc, BuildError) else exc.problems.items
+                errors = tuple(p for p in problems if not p.warning)
+                self.live.publish(built=False, problems=errors)
+            except Exception as exc:  # a bug must not take the server down with it
+                log.exception("build crashed")
+                errors = (Problem("digestif", f"the build crashed: {exc!r}; run `digestif "
+                                  "serve --debug` to see where, and please report it"),)
+                self.live.publish(built=False, problems=errors)
+            else:
+                self.live.publish(built=True, base_path=base_path)
+                self._report_success(changes, result, time.perf_counter() - started)
+                return True
+        self._report_failure(changes, errors)
+        return False
+
+    def _build(self, changes: Changes) -> tuple[str, BuildResult]:
+        base_path = load_config(self.site_dir).base_path
+        options = BuildOptions(out=self.output, base_url=self.origin + base_path,
+                               drafts=self.options.drafts)
+        # The first build may be long enough for a progress bar; rebuilds print one line.
+        console = self.console if not changes else Console(quiet=True)
+        return base_path, build_preview(self.site_dir, options, changes, console)
+
+    def _report_success(self, changes: Changes, result: BuildResult, seconds: float) -> None:
+        new_warnings = [w for w in result.warnings if w not in self._shown_warnings]
+        self._shown_warnings = set(result.warnings)
+        self.console.problems(new_warnings)
+        built = f"{result.notes} notes into {result.pages} pages in {seconds:.2f} s"
+        if changes:
+            self.console.success(f"{describe_changes(changes, self.site_dir)}: rebuilt {built}")
+        else:
+            self.console.success(f"built {built}")
+
+    def _report_failure(self, changes: Changes, errors: tuple[Problem, ...]) -> None:
+        self.console.problems(errors)
+        what = f"{describe_changes(changes, self.site_dir)}: " if changes else ""
+        count = len(errors)
+        self.console.error(f"{what}build failed with {count} error{'s' * (count != 1)}; "
+                           "open pages show them until the next good build")
+
+    # --- watching -------------------------------------------------------------------------
+
+    def _start_watching(self) -> None:
+        ready = threading.Event()
+        self._spawn(self._watch, "digestif-watch", ready)
+        if not ready.wait(WATCHER_READY_SECONDS):
+            log.warning("the file watcher took over %s s to start", WATCHER_READY_SECONDS)
+
+    def _watch(self, ready: threading.Event) -> None:
+        try:
+            for changes in watchfiles.watch(
+                    self.site_dir, watch_filter=self._is_watched, step=SETTLE_MS,
+                    stop_event=_StopSignal(self._stopping, ready), raise_interrupt=False):
+                self.rebuild(changes)
+        except Exception as exc:
+            self.console.error(f"watching {self.site_dir} for changes failed: {exc}; restart "
+                               "digestif serve")
+        finally:
+            ready.set()
+
+    def _is_watched(self, change: watchfiles.Change, path: str) -> bool:
+        kind = change_kind(self.site_dir, Path(path))
+        return kind is not None and _NOT_EDITOR_NOISE(change, path)
+
+
+# Drops .git, __pycache__, editor swap and backup files (*.swp, *~) and the like.
+_NOT_EDITOR_NOISE = watchfiles.DefaultFilter()
+
+
+class _StopSignal:
+    """What watchfiles polls to know when to stop. Its first poll also tells us the watcher is
+    installed, so no save made after ``start()`` returns can be missed."""
+
+    def __init__(self, stop: threading.Event, ready: threading.Event):
+        self._stop, self._ready = stop, ready
+
+    def is_set(self) -> bool:
+        self._ready.set()
+        return self._stop.is_set()
+
+
+def listen(host: str, port: int, live: LiveSite) -> PreviewServer:
+    """Bind the server socket, turning the usual failures into a message for the user."""
+    try:
+        return PreviewServer((host, port), live)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(f"port {port} on {host} is already in use (is another digestif "
+                             "serve running?); stop it or choose another port with --port") \
+                from None
+        raise ServeError(f"cannot listen on {host} port {port}: {exc.strerror or exc}; "
+                         "check --host and --port") from None
+
+
+def change_kind(site_dir: Path, path: Path) -> str | None:
+    """content, templates, static or config for a watched file; None for anything else."""
+    try:
+        parts = path.relative_to(site_dir).parts
+    except ValueError:
+        return None
+    if not parts or any(part.startswith(".") for part in parts):
+        return None
+    if parts[0] == CONFIG_FILE and len(parts) > 1:
+        return None
+    return WATCHED_KINDS.get(parts[0])
+
+
+def describe_changes(changes: Iterable[tuple[watchfiles.Change, str]], site_dir: Path) -> str:
+    """``content/papers/lora.md changed`` or ``3 files changed (content, templates)``."""
+    paths = sorted({Path(path) for _, path in changes})
+    if len(paths) == 1:
+        return f"{paths[0].relative_to(site_dir).as_posix()} changed"
+    kinds = sorted({kind for path in paths if (kind := change_kind(site_dir, path))})
+    return f"{len(paths)} files changed ({', '.join(kinds)})"
