@@ -49,6 +49,9 @@ class RenderedBody:
     words: int
     assets: tuple[str, ...]
     """Site-relative paths of files beside the note that the body links to."""
+    links: tuple[tuple[str, str], ...]
+    """(kind, target) of every link the model resolves: ``note`` (a note's file), ``slug``
+    (a wiki-link) and ``root`` (a path on this site), for backlinks and broken-link warnings."""
     problems: tuple[Problem, ...]
 
 
@@ -117,10 +120,11 @@ class _LinkTreeprocessor(Treeprocessor):
 class _State:
     """What one render collects besides the HTML."""
 
-    def __init__(self, note: Note, md: markdown.Markdown):
-        self.note, self.md = note, md
+    def __init__(self, note: Note, md: markdown.Markdown, base_url: str):
+        self.note, self.md, self.base_url = note, md, base_url
         self.problems: list[Problem] = []
         self.assets: list[str] = []
+        self.links: list[tuple[str, str]] = []
         self.math_text: dict[str, str] = {}
         self.first_paragraph = ""
 
@@ -135,8 +139,23 @@ class _State:
         return self.math_text.get(match.group(0), "")
 
     def mark_link(self, url: str) -> str:
+        marked = self._marked(url)
+        if marked.startswith(MARKER):
+            kind, _, target = marked[len(MARKER):].partition(":")
+            if kind == "asset":
+                self.assets.append(target.split("#", 1)[0])
+            else:
+                self.links.append((kind, target.split("#", 1)[0]))
+        return marked
+
+    def _marked(self, url: str) -> str:
+        if url.startswith(MARKER):
+            return url
+        if self.base_url and url.startswith(self.base_url):
+            # The site's own absolute URLs follow --base-url and count as backlinks.
+            return f"{MARKER}root:{url[len(self.base_url):]}"
         parts = urlsplit(url)
-        if parts.scheme or parts.netloc or url.startswith("#") or url.startswith(MARKER):
+        if parts.scheme or parts.netloc or url.startswith("#"):
             return url
         if url.startswith("/"):
             return f"{MARKER}root:{url[1:]}"
@@ -145,7 +164,6 @@ class _State:
         fragment = f"#{parts.fragment}" if parts.fragment else ""
         if target.lower().endswith(NOTE_SUFFIXES):
             return f"{MARKER}note:{target}{fragment}"
-        self.assets.append(target)
         return f"{MARKER}asset:{target}{fragment}"
 
 
@@ -166,7 +184,8 @@ class _DigestifExtension(Extension):
 class MarkdownRenderer:
     """One configured Markdown instance, reused note after note (creating one is costly)."""
 
-    def __init__(self) -> None:
+    def __init__(self, base_url: str = "") -> None:
+        self.base_url = base_url
         self.state: _State | None = None
         self.md = markdown.Markdown(
             extensions=[
@@ -185,14 +204,14 @@ class MarkdownRenderer:
         )
 
     def render(self, note: Note) -> RenderedBody:
-        state = self.state = _State(note, self.md)
+        state = self.state = _State(note, self.md, self.base_url)
         self.md.reset()
         html = self.md.convert(note.body)
         toc = tuple(_flatten_toc(getattr(self.md, "toc_tokens", [])))
         return RenderedBody(
             html=html, toc=toc, first_paragraph=state.first_paragraph,
             words=len(re.findall(r"\w+", note.body)), assets=tuple(dict.fromkeys(state.assets)),
-            problems=tuple(state.problems),
+            links=tuple(dict.fromkeys(state.links)), problems=tuple(state.problems),
         )
 
 
@@ -203,12 +222,12 @@ def _flatten_toc(tokens: list[dict]):
         yield from _flatten_toc(token["children"])
 
 
-_renderer: MarkdownRenderer | None = None
+_renderers: dict[str, MarkdownRenderer] = {}
 
 
-def render_markdown(note: Note) -> RenderedBody:
+def render_markdown(note: Note, base_url: str = "") -> RenderedBody:
     """Render with this process's renderer, created on first use (workers keep theirs warm)."""
-    global _renderer
-    if _renderer is None:
-        _renderer = MarkdownRenderer()
-    return _renderer.render(note)
+    renderer = _renderers.get(base_url)
+    if renderer is None:
+        renderer = _renderers[base_url] = MarkdownRenderer(base_url)
+    return renderer.render(note)

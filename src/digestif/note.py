@@ -42,6 +42,8 @@ class Note:
     """BCP 47 language of the note when it differs from the site's."""
     draft: bool = False
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    digest: str = ""
+    """Hash of the file's bytes: what the build cache and page fingerprints key on."""
 
     @property
     def source_dir(self) -> PurePosixPath:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from .cache import file_digest
 from .errors import Problems, quote
 from .note import Note
 from .slugs import SAFE_SLUG, split_jekyll_date
@@ -71,8 +72,19 @@ def find_notes(content_dir: Path, site_dir: Path, problems: Problems) -> list[No
 
 
 def read_note(file: NoteFile, tz: ZoneInfo, problems: Problems) -> Note | None:
-    """Parse one file; on any error report it and return None."""
-    text = _decode(file, problems)
+    """Read and parse one file; on any error report it and return None."""
+    try:
+        raw = file.path.read_bytes()
+    except OSError as exc:
+        problems.error(file.source, f"cannot be read: {exc.strerror}")
+        return None
+    return parse_note(file, raw, tz, problems)
+
+
+def parse_note(file: NoteFile, raw: bytes, tz: ZoneInfo, problems: Problems,
+               digest: str = "") -> Note | None:
+    """Parse a file's bytes; on any error report it and return None."""
+    text = _decode(file, raw, problems)
     if text is None:
         return None
     split = _split_front_matter(text, file.source, problems)
@@ -83,15 +95,11 @@ def read_note(file: NoteFile, tz: ZoneInfo, problems: Problems) -> Note | None:
     data = _parse_yaml(yaml_text, file.source, problems)
     if data is None:
         return None
-    return _NoteBuilder(file, data, yaml_text, tz, problems).build(body, body_line)
+    builder = _NoteBuilder(file, data, yaml_text, tz, problems)
+    return builder.build(body, body_line, digest or file_digest(raw))
 
 
-def _decode(file: NoteFile, problems: Problems) -> str | None:
-    try:
-        raw = file.path.read_bytes()
-    except OSError as exc:
-        problems.error(file.source, f"cannot be read: {exc.strerror}")
-        return None
+def _decode(file: NoteFile, raw: bytes, problems: Problems) -> str | None:
     if b"\0" in raw[:8192]:
         problems.error(file.source, "is a binary file, not Markdown text")
         return None
@@ -257,7 +265,7 @@ class _NoteBuilder:
     def warn(self, key: str, message: str) -> None:
         self.problems.warn(self.file.source, message, self.line(key), key)
 
-    def build(self, body: str, body_line: int) -> Note | None:
+    def build(self, body: str, body_line: int, digest: str) -> Note | None:
         data = self.data
         for key in data:
             if key == "permalink":
@@ -277,6 +285,7 @@ class _NoteBuilder:
             tags=self.string_list("tags"), links=self.links(),
             summary=self.text("summary") or self.text("excerpt"), paper=self.text("paper"),
             lang=self.text("lang"), draft=self.flag("draft"), extra=self.mapping("extra"),
+            digest=digest,
         )
         if self.failed:
             return None
