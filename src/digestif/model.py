@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePosixPath
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from .config import SiteConfig
 from .errors import Problems
@@ -25,7 +25,8 @@ RELATED_COUNT = 5
 # A term shared by more notes than this says little about relatedness and would make the
 # related-papers pass quadratic on big categories.
 RELATED_TERM_LIMIT = 400
-_VENUE_YEAR = re.compile(r"^(.*?\b(?:19|20)\d{2})\b")
+# Text before the year is required: "2023 IEEE/CVF Conference on …" must not group as "2023".
+_VENUE_YEAR = re.compile(r"^(\S.*?\b(?:19|20)\d{2})\b")
 
 
 @dataclass(frozen=True)
@@ -276,28 +277,41 @@ def _attach_related(views: list[NoteView]) -> None:
         view.related = tuple(views[other] for other, _ in best)
 
 
-def _relation_keys(note: Note):
-    yield from (("tag", slugify(t)) for t in note.tags)
-    yield from (("category", slugify(c)) for c in note.categories)
+def _relation_keys(note: Note) -> tuple[tuple[str, str], ...]:
+    # Deduplicated: "LoRA" and "lora" are one tag and must not count twice.
+    keys = [("tag", slugify(t)) for t in note.tags]
+    keys += [("category", slugify(c)) for c in note.categories]
+    return tuple(dict.fromkeys(keys))
 
 
 _MARKED = re.compile(re.escape(MARKER) + r"(root|note|slug|asset):([^\"'#\s]*)(#[^\"'\s]*)?")
 
 
 def _resolve_links(views, config: SiteConfig, problems: Problems) -> dict[str, tuple[str, str]]:
-    """Replace link markers with real URLs; record backlinks and files to copy."""
+    """Replace link markers with real URLs; record backlinks and files to copy.
+
+    A note links to another by a relative link to its file, a ``[[slug]]`` wiki-link, its
+    root-relative URL (``/papers/lora/``) or its absolute permalink; each counts as a backlink.
+    """
     by_source = {v.note.source: v for v in views}
     by_slug = {v.note.slug: v for v in views}
+    by_page = {_page_key(v.path): v for v in views}
     assets: dict[str, tuple[str, str]] = {}
     backlinks: dict[str, list[NoteView]] = defaultdict(list)
     base = config.base_path
     content_prefix = "content/"
 
+    def record(view: NoteView, linked: NoteView | None) -> None:
+        if linked is not None and linked is not view and view not in backlinks[
+                linked.note.source]:
+            backlinks[linked.note.source].append(view)
+
     for view in views:
         def replace(match: re.Match, view: NoteView = view) -> str:
             kind, target, fragment = match.group(1), match.group(2), match.group(3) or ""
             if kind == "root":
-                return quote(base + target, safe="/%") + fragment
+                record(view, by_page.get(_page_key(target)))
+                return quote(base + target, safe="/%?=&;+:,@!$()*~") + fragment
             if kind == "asset":
                 relative = target[len(content_prefix):] if target.startswith(
                     content_prefix) else target
@@ -307,20 +321,38 @@ def _resolve_links(views, config: SiteConfig, problems: Problems) -> dict[str, t
             if linked is None:
                 what = f"[[{target}]]" if kind == "slug" else target
                 problems.warn(view.note.source, f"links to {what}, which is not a note in "
-                              "content/", _line_of(view.note, target), "links")
+                              "content/", _line_of(view.note, target, kind), "links")
                 return "#" + quote(target, safe="")
-            if view not in backlinks[linked.note.source]:
-                backlinks[linked.note.source].append(view)
+            record(view, linked)
             return linked.url + fragment
 
         if MARKER in view.html:
             view.html = _MARKED.sub(replace, view.html)
+        for target in _absolute_targets(view.html, config.base_url):
+            record(view, by_page.get(_page_key(target)))
     for view in views:
         view.backlinks = tuple(backlinks.get(view.note.source, ()))
     return assets
 
 
-def _line_of(note: Note, target: str) -> int | None:
-    name = PurePosixPath(target).name
-    offset = note.body.find(name)
+def _page_key(path: str) -> str:
+    """``papers/lora/index.html``, ``/papers/lora/`` and ``papers/lora`` -> ``papers/lora``."""
+    path = unquote(path.split("?", 1)[0].split("#", 1)[0])
+    return path.removesuffix("index.html").strip("/")
+
+
+def _absolute_targets(html: str, base_url: str) -> list[str]:
+    """Site paths of the links in ``html`` that start with the site's own base URL."""
+    if base_url not in html:
+        return []
+    pattern = r'href="' + re.escape(base_url) + r'([^"#]*)'
+    return re.findall(pattern, html)
+
+
+def _line_of(note: Note, target: str, kind: str = "note") -> int | None:
+    if kind == "slug":
+        found = re.search(r"\[\[\s*" + re.escape(target), note.body)
+        offset = found.start() if found else -1
+    else:
+        offset = note.body.find(PurePosixPath(target).name)
     return None if offset < 0 else note.body_line + note.body.count("\n", 0, offset)
