@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from ..console import Console
-from ..errors import Problems
+from ..errors import Problems, quote
 from ..model import venue_group
 from ..reader import find_notes, read_note
 from ..slugs import slugify, split_jekyll_date
@@ -333,8 +333,8 @@ def write_batch(batch: Batch, context: Context, console: Console, force: bool,
         arxiv = str(draft.meta.get("arxiv") or "")
         earlier = this_run.match(draft.slug, arxiv)
         if earlier is not None:
-            console.info(f"skipped {draft.where}: duplicate of an earlier entry "
-                         f"({earlier[1]}) in this source")
+            console.info(f"skipped {draft.where} {quote(draft.title)}: duplicate of an earlier "
+                         f"entry ({earlier[1]}) in this source")
             outcome.skipped += 1
             continue
         target = context.site_dir / NOTES_DIR / f"{draft.slug}.md"
@@ -342,7 +342,8 @@ def write_batch(batch: Batch, context: Context, console: Console, force: bool,
         if found is None and target.exists():
             found = (target, "a file with this name exists")
         if found is not None and not force:
-            console.info(f"skipped {draft.where}: already in the site as {shown(found[0])} "
+            console.info(f"skipped {draft.where} {quote(draft.title)}: already in the site as "
+                         f"{shown(found[0])} "
                          f"({found[1]}); use --force to replace it")
             outcome.skipped += 1
             continue
