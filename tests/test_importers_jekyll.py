@@ -1,0 +1,242 @@
+"""``digestif import jekyll`` on the odd things real Jekyll sites hold (tests/fixtures/jekyll/
+odd_site), and the Liquid and kramdown conversions of post bodies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from contextlib import redirect_stderr, redirect_stdout
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from digestif.build import BuildOptions, build
+from digestif.importers.jekyll import clean_front_matter
+from digestif.importers.jekyll_body import convert_body
+from importer_helpers import ODD_SITE, front_matter, new_site, notes, reader_problems, run
+
+SEOUL = ZoneInfo("Asia/Seoul")  # the odd site's _config.yml timezone
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory):
+    """The odd site imported once: (site folder, exit code, stdout, stderr)."""
+    site = new_site(tmp_path_factory.mktemp("odd") / "site")
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = run("jekyll", ODD_SITE, site)
+    return site, code, out.getvalue(), err.getvalue()
+
+
+def meta_of(odd, slug):
+    return front_matter(notes(odd[0])[slug])
+
+
+def test_every_post_but_the_broken_one_imports_and_the_exit_code_says_one_failed(odd):
+    site, code, out, err = odd
+    assert code == 1
+    assert set(notes(site)) == {"tab-after-colon", "unpadded-date", "derived-from-the-name",
+                                "blank-line", "my-post-with-spaces", "nested-post",
+                                "liquid-and-kramdown"}
+    assert "_posts/2024-06-06-broken-yaml.md:3: front matter is not valid YAML" in err
+    assert "7 notes" in err and "1 failed" in err
+
+
+def test_a_tab_after_the_colon_and_a_12_hour_date(odd):
+    meta, body = meta_of(odd, "tab-after-colon")
+    assert meta["title"] == "Tabs: after colons"
+    assert meta["date"] == dt.datetime(2016, 1, 26, 14, 20, tzinfo=SEOUL)
+    assert meta["categories"] == ["papers"]
+    assert meta["extra"]["jekyll"] == {"layout": "post", "comments": True}
+    assert body == "A post whose keys are followed by tabs.\n"
+
+
+def test_an_unpadded_file_date_and_categories_as_one_string(odd):
+    meta, _ = meta_of(odd, "unpadded-date")
+    assert meta["date"] == dt.date(2020, 7, 19)
+    assert meta["categories"] == ["machine-learning"]
+    assert meta["tags"] == ["vision", "transformers"]  # Jekyll splits a tags string on spaces
+    assert meta["summary"] == "A short excerpt."
+
+
+def test_a_missing_title_comes_from_the_file_name_and_is_reported(odd):
+    meta, _ = meta_of(odd, "derived-from-the-name")
+    assert meta["title"] == "Derived From The Name"
+    assert ("2021-03-04-derived-from-the-name.md: title: no title; used "
+            '"Derived From The Name" from the file name') in odd[3]
+
+
+def test_a_blank_line_after_the_opening_dashes(odd):
+    meta, body = meta_of(odd, "blank-line")
+    assert meta["title"] == "Blank line after the opening dashes"
+    assert meta["categories"] == ["Computer Vision", "Efficient Tuning"]
+    assert body == "Body.\n"
+
+
+def test_spaces_and_capitals_in_the_name_and_no_date_prefix(odd):
+    meta, _ = meta_of(odd, "my-post-with-spaces")
+    assert meta["title"] == "Spaces and Capitals"
+    assert meta["date"] == dt.date(2019, 5, 6)
+    assert meta["venue"] == "NeurIPS 2019"
+    assert meta["arxiv"] == "1905.00001"
+    assert meta["links"] == {"paper": "https://arxiv.org/abs/1905.00001v2",
+                             "code": "https://github.com/example/spaces",
+                             "website": "https://example.github.io/spaces/"}
+    assert meta["extra"]["imported_from"] == (
+        f"jekyll:{ODD_SITE.resolve()}#_posts/My Post With Spaces.md")
+
+
+def test_a_nested_posts_folder_is_a_category_and_unpublished_is_a_draft(odd):
+    meta, _ = meta_of(odd, "nested-post")
+    assert meta["categories"] == ["ml"]
+    assert meta["draft"] is True
+    assert meta["links"] == {"paper": "https://openreview.net/forum?id=abc"}
+
+
+def test_liquid_and_kramdown_are_resolved_converted_or_reported(odd):
+    meta, body = meta_of(odd, "liquid-and-kramdown")
+    assert meta["date"] == dt.datetime(2024, 5, 5, 9, 30, tzinfo=SEOUL)
+    assert body.startswith("[TOC]\n\n![A picture](/assets/images/pic.png)\n\n"
+                           "![Again](/assets/images/pic.png)\n\n"
+                           '<img src="/assets/images/pic.png" alt="pic">\n\n'
+                           "See [the other post](unpadded-date.md).\n\n"
+                           "## A heading {: #custom-id}\n\n"
+                           "A paragraph with a class.\n{: .note}\n\n"
+                           "```python\ndef f(x):\n    return {{ x }}\n```\n")
+    assert "{{ kept literally }}" in body and "{% raw %}" not in body
+    assert "```\n{: .inside-code}\n```" in body
+    assert "{: .orphan}" not in body
+    err = odd[3]
+    post = "_posts/2024-05-05-liquid-and-kramdown.md"
+    assert f"{post}:28: Liquid '{{% include figure.html" in err
+    assert f"{post}:38: kramdown attribute list '{{:.orphan}}' dropped" in err
+    assert f"{post}:32: links to /assets/images/missing.png, which is not in the Jekyll" in err
+
+
+def test_images_the_notes_use_are_copied_to_static(odd):
+    site = odd[0]
+    copied = site / "static" / "assets" / "images" / "pic.png"
+    assert copied.read_bytes() == (ODD_SITE / "assets" / "images" / "pic.png").read_bytes()
+    assert sorted(p.name for p in (site / "static").rglob("*") if p.is_file()) == ["pic.png"]
+
+
+def test_the_readme_beside_the_posts_is_not_a_post(odd):
+    assert all(front_matter(p)[0]["title"] != "Not a post" for p in notes(odd[0]).values())
+
+
+def test_notes_read_cleanly_and_the_site_builds_with_the_image(odd):
+    site = odd[0]
+    for path in notes(site).values():
+        assert reader_problems(site, path) == []
+    build(site, BuildOptions(drafts=True))
+    out = site / "_site"
+    assert (out / "papers" / "my-post-with-spaces" / "index.html").is_file()
+    assert (out / "assets" / "images" / "pic.png").is_file()
+    page = (out / "papers" / "liquid-and-kramdown" / "index.html").read_text("utf-8")
+    assert 'id="custom-id"' in page and '<p class="note">' in page
+    assert 'href="/papers/unpadded-date/"' in page
+
+
+def test_importing_the_posts_folder_alone(tmp_path):
+    site = new_site(tmp_path / "site")
+    assert run("jekyll", ODD_SITE / "_posts", site) == 1  # the broken post again
+    assert "nested-post" not in notes(site)  # ml/_posts is not inside _posts
+    assert (site / "static/assets/images/pic.png").is_file()  # assets found above _posts
+
+
+def test_a_post_slug_key_names_the_note_and_other_keys_go_under_extra(tmp_path):
+    posts = tmp_path / "blog" / "_posts"
+    posts.mkdir(parents=True)
+    (posts / "2020-01-02-long-file-name.md").write_text(
+        "---\ntitle: Short\nslug: short\nauthor: Me\nauthors: A. One and B. Two\n"
+        "arxiv: arXiv:2106.09685v2\n---\nx\n", encoding="utf-8")
+    site = new_site(tmp_path / "site")
+    assert run("jekyll", tmp_path / "blog", site) == 0
+    meta, _ = front_matter(notes(site)["short"])
+    assert meta["authors"] == ["A. One", "B. Two"]
+    assert meta["arxiv"] == "2106.09685"
+    assert meta["extra"]["jekyll"] == {"author": "Me"}  # the blogger, not the paper's authors
+
+
+def test_a_file_without_front_matter_is_skipped_with_a_warning(tmp_path, capsys):
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    (posts / "2020-01-01-plain.md").write_text("# Just Markdown\n", encoding="utf-8")
+    site = new_site(tmp_path / "site")
+    assert run("jekyll", posts, site) == 0
+    assert notes(site) == {}
+    assert "2020-01-01-plain.md: skipped: no front matter" in capsys.readouterr().err
+
+
+def test_a_folder_without_posts_is_an_error(tmp_path, capsys):
+    site = new_site(tmp_path / "site")
+    (tmp_path / "empty").mkdir()
+    assert run("jekyll", tmp_path / "empty", site) == 1
+    assert "has no posts: expected .md or .markdown files in a _posts/ folder" in \
+        capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# Body conversions
+
+
+@pytest.mark.parametrize(("liquid", "resolved"), [
+    ("{{ site.baseurl }}/x.png", "/x.png"),
+    ("{{site.url}}{{site.baseurl}}/x.png", "/x.png"),
+    ("{{ '/x.png' | relative_url }}", "/x.png"),
+    ('{{ "x.png" | absolute_url }}', "/x.png"),
+    ('{{ "/x.png" | prepend: site.baseurl }}', "/x.png"),
+    ("{{ site.baseurl | append: '/x.png' }}", "/x.png"),
+    ("{% post_url 2020-01-02-other %}", "other.md"),
+    ("{% link _posts/2020-1-2-other.md %}", "other.md"),
+])
+def test_liquid_that_builds_urls_is_resolved(liquid, resolved):
+    converted = convert_body(f"[a]({liquid})\n")
+    assert converted.text == f"[a]({resolved})\n"
+    assert converted.notes == []
+
+
+@pytest.mark.parametrize("liquid", [
+    "{{ page.title }}", "{% include note.html %}", "{% link about.md %}",
+    "{{ '/x' | upcase }}", "{% assign x = 1 %}",
+])
+def test_other_liquid_is_kept_and_reported_with_its_line(liquid):
+    converted = convert_body(f"First line.\n\nSee {liquid} here.\n")
+    assert converted.text == f"First line.\n\nSee {liquid} here.\n"
+    assert len(converted.notes) == 1 and converted.notes[0][0] == 3
+    assert "kept as written" in converted.notes[0][1]
+
+
+def test_highlight_becomes_fenced_code_with_a_longer_fence_when_needed():
+    text = "{% highlight markdown %}\n```\ncode\n```\n{% endhighlight %}\n"
+    assert convert_body(text).text == "~~~~markdown\n```\ncode\n```\n~~~~\n"
+    assert convert_body("Text {% highlight c %}int x;{% endhighlight %}").text == \
+        "Text \n```c\nint x;\n```"
+
+
+def test_liquid_and_kramdown_comments_become_html_comments():
+    text = "{% comment %}private{% endcomment %}\n{::comment}\nalso private\n{:/comment}\n"
+    assert convert_body(text).text == "<!--private-->\n<!--\nalso private\n-->\n"
+
+
+def test_kramdown_options_and_nomarkdown_markers_are_dropped():
+    text = '{::options parse_block_html="true" /}\n{::nomarkdown}\n<b>x</b>\n{:/nomarkdown}\n'
+    assert convert_body(text).text == "<b>x</b>\n"
+
+
+def test_no_toc_and_definitions_are_dropped_and_toc_needs_its_list_item():
+    text = "# Contents\n{:.no_toc}\n\n1. this list\n{:toc}\n\n{:ref: .big}\n"
+    assert convert_body(text).text == "# Contents\n\n[TOC]\n\n"
+
+
+def test_attribute_lists_inside_code_are_left_alone():
+    text = "~~~\n{: .x}\n{{ site.baseurl }}\n~~~\n"
+    converted = convert_body(text)
+    assert converted.text == "~~~\n{: .x}\n\n~~~\n"  # Jekyll runs Liquid even in code
+
+
+def test_jekyll_front_matter_is_cleaned_for_yaml():
+    text = "title:\t\"A: b\"\ntags:\n\t- one\n\t- two\nurl: 'http://x'\n"
+    assert yaml.safe_load(clean_front_matter(text)) == {
+        "title": "A: b", "tags": ["one", "two"], "url": "http://x"}
