@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="digestif", description="A static site generator for research-paper digests.")
     parser.add_argument("--version", action="version", version=f"digestif {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for add in (_add_build, _add_serve):
+    for add in (_add_build, _add_serve, _add_check):
         add(commands)
     return parser
 
@@ -76,6 +76,33 @@ def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
     console.success(f"built {result.notes} notes into {result.pages} pages "
                     f"in {result.seconds:.2f} s -> {output}")
     return 0
+
+
+def _add_check(commands) -> None:
+    parser = commands.add_parser(
+        "check", help="build, then verify every link, anchor and image of the site",
+        description="Build SITE_DIR and verify that every internal link, image and #anchor of "
+                    "every page and feed resolves to a file of the output, and that every "
+                    "[[wiki-link]] names a note. Exits 1 listing every broken link.")
+    add_site_arguments(parser)
+    parser.add_argument("--no-build", dest="build", action="store_false",
+                        help="check the output of the last build as it is")
+    parser.add_argument("--external", action="store_true",
+                        help="also ask every external URL (HEAD, then GET); answers are "
+                             "cached for a day in .digestif-cache/")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                        help="per-request timeout for --external (default: 10)")
+    parser.add_argument("--out", type=Path, help="output folder (default: as for build)")
+    parser.add_argument("--base-url", help="the base_url the output was built for")
+    parser.set_defaults(run=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .check import CheckOptions, run_check
+
+    options = CheckOptions(build=args.build, external=args.external, out=args.out,
+                           base_url=args.base_url, drafts=args.drafts, timeout=args.timeout)
+    return run_check(args.site_dir, options, Console(quiet=args.quiet))
 
 
 def _add_import(commands) -> None:

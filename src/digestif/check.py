@@ -1,0 +1,470 @@
+"""``digestif check``: prove that every link in the built site leads somewhere.
+
+The checker reads the output folder the way a browser and a feed reader would: every ``href``,
+``src`` and ``srcset`` of every page, the links and content of every feed and every sitemap URL.
+A link inside the site must name a file of the output (percent-decoded, under base_url's path)
+and, with a ``#fragment``, an element with that id on the target page. An unresolved
+``[[wiki-link]]`` or relative link to a note, which the build turns into ``#<target>``, is
+reported as what it is. External links are checked only with ``--external``
+(:mod:`digestif.check_external`).
+
+Each problem is reported once as ``page -> target (why)``, prefixed with the note's file and line
+when the link came from a note, so the user edits the right line rather than the output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import xml.etree.ElementTree as ElementTree
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+from .build import BuildOptions, build, read_notes
+from .config import ConfigError, SiteConfig, load_config
+from .console import Console
+from .errors import BuildError, Problems
+from .markup import MARKER, NOTE_SUFFIXES, render_markdown
+from .model import build_site
+from .writer import MARKER_FILE
+
+# Attributes holding a URL the browser fetches or follows, by element.
+URL_ATTRIBUTES = {
+    "a": ("href",), "area": ("href",), "link": ("href",), "img": ("src", "srcset"),
+    "source": ("src", "srcset"), "script": ("src",), "iframe": ("src",), "embed": ("src",),
+    "video": ("src", "poster"), "audio": ("src",), "track": ("src",), "object": ("data",),
+    "use": ("href",), "image": ("href",),
+}
+META_URL_KEYS = {"og:url", "og:image", "twitter:image"}
+# <link rel=preconnect href="https://host"> names a host, not a document.
+HOST_ONLY_RELS = {"preconnect", "dns-prefetch"}
+UNCHECKED_SCHEMES = {"mailto", "tel", "javascript", "data", "sms", "geo", "about", "blob"}
+# Per the HTML standard, #top scrolls to the top even without such an element.
+IMPLICIT_FRAGMENTS = {"", "top"}
+PARALLEL_PAGES = 400
+SHOWN_OTHERS = 3
+CACHE_DIR = ".digestif-cache"
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    line: int | None
+    wiki: bool = False
+    """The build's ``class="wikilink"``: written as ``[[slug]]`` in a note."""
+
+
+@dataclass
+class PageScan:
+    """What the checker needs from one output file."""
+
+    ids: set[str] = field(default_factory=set)
+    links: list[Link] = field(default_factory=list)
+    error: str = ""
+    """Why the file could not be read (XML that is not well-formed…)."""
+
+
+@dataclass
+class LinkProblem:
+    """One broken link (or one broken target shared by several pages)."""
+
+    page: str
+    target: str
+    why: str
+    page_line: int | None = None
+    source: str | None = None
+    """The note the link came from, relative to the site folder, when known."""
+    line: int | None = None
+    others: list[str] = field(default_factory=list)
+    """The other pages and feeds carrying the same broken link."""
+
+    def __str__(self) -> str:
+        where = ""
+        if self.source:
+            where = f"{self.source}:{self.line}: " if self.line else f"{self.source}: "
+        page = f"{self.page}:{self.page_line}" if self.page_line and not self.source else self.page
+        more = ""
+        if len(self.others) > SHOWN_OTHERS:
+            more = f"; also on {len(self.others)} other pages"
+        elif self.others:
+            more = f"; also in {', '.join(self.others)}"
+        if not self.target:
+            return f"{where}{page}: {self.why}{more}"
+        return f"{where}{page} -> {self.target} ({self.why}{more})"
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    build: bool = True
+    """False: check the output of the last build as it is."""
+    external: bool = False
+    out: Path | None = None
+    base_url: str | None = None
+    drafts: bool = False
+    timeout: float = 10.0
+
+
+@dataclass
+class CheckReport:
+    pages: int
+    links: int
+    problems: list[LinkProblem]
+    external: dict[str, list[tuple[str, Link]]]
+    """External URL -> the (page, link) pairs that use it."""
+
+
+# --- reading the output ----------------------------------------------------------------------
+
+
+class _PageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.scan = PageScan()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value for name, value in attrs if value is not None}
+        if "id" in values:
+            self.scan.ids.add(values["id"])
+        if tag == "a" and "name" in values:
+            self.scan.ids.add(values["name"])
+        line = self.getpos()[0]
+        if tag == "meta":
+            key = values.get("property") or values.get("name")
+            if key in META_URL_KEYS and values.get("content"):
+                self.scan.links.append(Link(values["content"].strip(), line))
+            return
+        if tag == "link" and HOST_ONLY_RELS & set(values.get("rel", "").lower().split()):
+            return
+        wiki = "wikilink" in values.get("class", "").split()
+        for attribute in URL_ATTRIBUTES.get(tag, ()):
+            if attribute in values:
+                urls = _srcset_urls(values[attribute]) if attribute == "srcset" \
+                    else [values[attribute].strip()]
+                self.scan.links.extend(Link(url, line, wiki) for url in urls)
+
+
+def _srcset_urls(srcset: str) -> list[str]:
+    """``"a.png 1x, b.png 2x"`` -> ``["a.png", "b.png"]``."""
+    return [part.split()[0] for part in srcset.split(",") if part.strip()]
+
+
+def scan_html(text: str) -> PageScan:
+    parser = _PageParser()
+    parser.feed(text)
+    parser.close()
+    return parser.scan
+
+
+def scan_xml(data: bytes) -> PageScan:
+    """Atom links, HTML entry content and sitemap URLs of a feed or sitemap."""
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        return PageScan(error=f"not well-formed XML: {exc}")
+    scan = PageScan()
+    for element in root.iter():
+        name = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        if name == "link" and element.get("href"):
+            scan.links.append(Link(element.get("href", "").strip(), None))
+        elif name == "loc" and element.text:
+            scan.links.append(Link(element.text.strip(), None))
+        elif name in ("content", "summary") and element.get("type") == "html" and element.text:
+            scan.links.extend(Link(link.url, None, link.wiki)
+                              for link in scan_html(element.text).links)
+    return scan
+
+
+def scan_file(path: str) -> PageScan:
+    data = Path(path).read_bytes()
+    if path.endswith(".xml"):
+        return scan_xml(data)
+    return scan_html(data.decode("utf-8", errors="replace"))
+
+
+def scan_output(out_dir: Path) -> tuple[set[str], dict[str, PageScan]]:
+    """Every file of the output (relative, ``/``-separated) and the scan of each page/feed."""
+    files: set[str] = set()
+    for folder, _, names in os.walk(out_dir):
+        relative = Path(folder).relative_to(out_dir).as_posix()
+        prefix = "" if relative == "." else relative + "/"
+        files.update(prefix + name for name in names)
+    scanned = sorted(f for f in files if f.endswith((".html", ".xml")))
+    paths = [str(out_dir / f) for f in scanned]
+    if len(paths) < PARALLEL_PAGES or (os.cpu_count() or 1) < 2:
+        scans = list(map(scan_file, paths))
+    else:
+        with ProcessPoolExecutor() as pool:
+            scans = list(pool.map(scan_file, paths, chunksize=64))
+    return files, dict(zip(scanned, scans, strict=True))
+
+
+# --- resolving links -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Broken:
+    key: str
+    """What is broken, the same for every page that links to it (output path + fragment)."""
+    why: str
+    from_note: bool = False
+    """The link can only have come from a note's body (an unresolved note link)."""
+
+
+class _Resolver:
+    """Decides, for one link on one page, whether it leads somewhere in the output."""
+
+    def __init__(self, base_url: str, files: set[str], scans: dict[str, PageScan]):
+        base = urlsplit(base_url)
+        self.base_url = base_url
+        self.scheme, self.host, self.base_path = base.scheme, base.netloc.lower(), base.path or "/"
+        self.files, self.scans = files, scans
+        self.external: dict[str, list[tuple[str, Link]]] = defaultdict(list)
+
+    def check(self, page: str, link: Link) -> _Broken | None:
+        url = link.url
+        if url.startswith(MARKER):
+            return _Broken(url, "a link marker the build did not resolve (a digestif bug)")
+        scheme = urlsplit(url).scheme.lower()
+        if scheme in UNCHECKED_SCHEMES or (scheme and scheme not in ("http", "https")):
+            return None
+        if page == "404.html" and not scheme and not url.startswith(("/", "#")) and url:
+            return _Broken(page + " " + url, "relative link on the 404 page, which is served "
+                           "at every missing address; use a root-relative URL")
+        absolute = urljoin(self.base_url + quote(page), url)
+        parts = urlsplit(absolute)
+        if parts.netloc.lower() != self.host:
+            if parts.scheme in ("http", "https"):
+                self.external[parts._replace(fragment="").geturl()].append((page, link))
+            return None
+        if not parts.path.startswith(self.base_path):
+            return _Broken(parts.path, f"outside the site, whose base_url path is "
+                           f"{self.base_path}")
+        relative = unquote(parts.path[len(self.base_path):])
+        target = self._file_for(relative)
+        if target is None:
+            shown = relative + "index.html" if relative.endswith("/") or not relative \
+                else relative
+            return _Broken(shown, f"no such file in the output: {shown or 'index.html'}")
+        return self._check_fragment(page, target, unquote(parts.fragment), link)
+
+    def _file_for(self, relative: str) -> str | None:
+        """The output file serving ``relative``, as GitHub Pages and most servers map it."""
+        if relative in self.files:
+            return relative
+        index = relative + "index.html" if relative.endswith("/") or not relative \
+            else relative + "/index.html"
+        return index if index in self.files else None
+
+    def _check_fragment(self, page: str, target: str, fragment: str,
+                        link: Link) -> _Broken | None:
+        scan = self.scans.get(target)
+        if fragment in IMPLICIT_FRAGMENTS or fragment.startswith(":~:") or scan is None \
+                or not target.endswith(".html") or fragment in scan.ids:
+            return None
+        key = f"{target}#{fragment}"
+        # The build writes an unresolved note link as "#<target>"; in a feed it is absolute.
+        if link.wiki:
+            return _Broken(key, f"[[{fragment}]] names no note: no note has the slug "
+                           f'"{fragment}"', from_note=True)
+        if fragment.lower().endswith(NOTE_SUFFIXES):
+            return _Broken(key, f"links to {fragment}, which is not a note in content/",
+                           from_note=True)
+        where = "this page" if target == page else target
+        return _Broken(key, f'no element with id "{fragment}" on {where}')
+
+
+def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
+                  sources: NoteSources | None = None) -> CheckReport:
+    """Check every link of every scanned file; one problem per broken target and note line."""
+    resolver = _Resolver(base_url, files, scans)
+    sources = sources or NoteSources(Path("."), {})
+    found: dict[tuple[str, str], list[LinkProblem]] = defaultdict(list)
+    problems: list[LinkProblem] = []
+    links = 0
+    for page, scan in scans.items():
+        if scan.error:
+            problems.append(LinkProblem(page, "", scan.error))
+        for link in scan.links:
+            links += 1
+            broken = resolver.check(page, link)
+            if broken is not None:
+                source, line = sources.locate(page, link, broken)
+                found[(broken.key, broken.why)].append(
+                    LinkProblem(page, link.url, broken.why, link.line, source, line))
+    for occurrences in found.values():
+        problems.extend(merge_occurrences(occurrences))
+    problems.sort(key=lambda p: (p.source is None, p.source or "", p.line or 0, p.page))
+    return CheckReport(len(scans), links, problems, dict(resolver.external))
+
+
+def merge_occurrences(occurrences: list[LinkProblem]) -> list[LinkProblem]:
+    """One problem per note line; pages without a known note fold into the first of them."""
+    by_origin: dict[tuple[str | None, int | None], LinkProblem] = {}
+    unknown = []
+    for problem in occurrences:
+        if problem.source is None:
+            unknown.append(problem)
+            continue
+        first = by_origin.setdefault((problem.source, problem.line), problem)
+        if first is not problem:
+            first.others.append(problem.page)
+    unknown.sort(key=lambda p: not p.page.endswith(".html"))  # a page shows it best, not a feed
+    if not by_origin and unknown:
+        first = unknown.pop(0)
+        by_origin[(None, None)] = first
+    if unknown:
+        next(iter(by_origin.values())).others.extend(p.page for p in unknown)
+    return list(by_origin.values())
+
+
+# --- where a link came from ------------------------------------------------------------------
+
+
+class NoteSources:
+    """Finds the note file and line a link on a note page was written on."""
+
+    def __init__(self, site_dir: Path, page_sources: dict[str, str]):
+        self.site_dir = site_dir
+        self.page_sources = page_sources
+        """Output path of a note page -> the note's file, relative to the site folder."""
+        self._texts: dict[str, str] = {}
+
+    def locate(self, page: str, link: Link, broken: _Broken) -> tuple[str | None, int | None]:
+        source = self.page_sources.get(page)
+        if source is None:
+            return None, None
+        line = _line_of(self._text(source), _spellings(link.url, broken))
+        if line is None and not broken.from_note:
+            return None, None  # most likely a link the template wrote, not the note
+        return source, line
+
+    def _text(self, source: str) -> str:
+        if source not in self._texts:
+            try:
+                self._texts[source] = (self.site_dir / source).read_text(
+                    encoding="utf-8", errors="replace")
+            except OSError:
+                self._texts[source] = ""
+        return self._texts[source]
+
+
+def _spellings(url: str, broken: _Broken) -> list[str]:
+    """How the author may have written the link, most specific first."""
+    path, _, fragment = url.partition("#")
+    fragment = unquote(fragment)
+    spellings = [url, unquote(url)]
+    if broken.from_note and fragment:
+        spellings += [f"[[{fragment}", fragment.rsplit("/", 1)[-1]]
+    written = path.rstrip("/").rsplit("/", 1)[-1]
+    names = [n for n in dict.fromkeys((written, unquote(written))) if n and n != "index.html"]
+    if fragment:
+        spellings += [f"{name}{suffix}#{fragment}" for name in names
+                      for suffix in ("", *NOTE_SUFFIXES)]
+        spellings.append(f"#{fragment}")
+    spellings += [f"{before}{name}" for name in names for before in ("(", "/", "[[", "")]
+    return [s for s in spellings if len(s) > 2]
+
+
+def _line_of(text: str, spellings: list[str]) -> int | None:
+    for spelling in spellings:
+        offset = text.find(spelling)
+        if offset >= 0:
+            return text.count("\n", 0, offset) + 1
+    return None
+
+
+def note_sources(config: SiteConfig, drafts: bool) -> dict[str, str]:
+    """Output path -> note file for the notes as they are now, without rendering anything.
+
+    A note's URL depends only on its front matter, so empty bodies are enough for the model.
+    """
+    notes = read_notes(config, Problems(), drafts=drafts)
+    bodies = {n.source: render_markdown(dataclasses.replace(n, body="")) for n in notes}
+    site = build_site(config, notes, bodies, Problems())
+    return {view.path: view.note.source for view in site.notes}
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def check_output(out_dir: Path, base_url: str, sources: NoteSources | None = None) -> CheckReport:
+    """Every internal link problem of the site built into ``out_dir`` for ``base_url``."""
+    files, scans = scan_output(out_dir)
+    return find_problems(base_url, files, scans, sources)
+
+
+def run_check(site_dir: Path, options: CheckOptions, console: Console) -> int:
+    """Build (unless told not to), check, report; the exit code."""
+    try:
+        config, page_sources = _prepare(site_dir, options, console)
+    except (BuildError, ConfigError) as exc:
+        problems = exc.problems if isinstance(exc, BuildError) else exc.problems.items
+        console.problems(problems)
+        console.error("the build failed, so nothing was checked")
+        return 1
+    out_dir = config.output_path
+    if not (out_dir / MARKER_FILE).is_file():
+        console.error(f"{os.path.relpath(out_dir)} holds no digestif build; run "
+                      "'digestif build' first or drop --no-build")
+        return 1
+    sources = NoteSources(config.site_dir, page_sources)
+    report = check_output(out_dir, config.base_url, sources)
+    problems = list(report.problems)
+    if options.external:
+        problems += _check_external(report, config, options, sources, console)
+    for problem in problems:
+        console.error(str(problem))
+    summary = (f"checked {report.links} links on {report.pages} pages and feeds"
+               + (f", {len(report.external)} external URLs" if options.external else ""))
+    if problems:
+        count = len(problems)
+        console.error(f"{summary}: {count} broken link{'s' * (count != 1)}")
+        return 1
+    console.success(f"{summary}: no broken links")
+    return 0
+
+
+def _prepare(site_dir: Path, options: CheckOptions,
+             console: Console) -> tuple[SiteConfig, dict[str, str]]:
+    if options.build:
+        result = build(site_dir, BuildOptions(out=options.out, base_url=options.base_url,
+                                              drafts=options.drafts), console)
+        # Link warnings are reported below as broken links, with their page.
+        console.problems(w for w in result.warnings if w.field != "links")
+        console.info(f"built {result.notes} notes into {result.pages} pages")
+        site = result.site
+        pages = {v.path: v.note.source for v in site.notes} if site else {}
+        return result.config, pages
+    overrides = {"base_url": options.base_url} if options.base_url else {}
+    config = load_config(site_dir, overrides)
+    if options.out is not None:
+        config = dataclasses.replace(config, output_dir=str(options.out.resolve()))
+    return config, note_sources(config, options.drafts)
+
+
+def _check_external(report: CheckReport, config: SiteConfig, options: CheckOptions,
+                    sources: NoteSources, console: Console) -> list[LinkProblem]:
+    from .check_external import check_urls, summarise
+
+    results = check_urls(sorted(report.external), config.site_dir / CACHE_DIR,
+                         timeout=options.timeout)
+    problems = []
+    for result in results:
+        if result.ok:
+            continue
+        broken = _Broken(result.url, result.why)
+        occurrences = []
+        for page, link in report.external[result.url]:
+            source, line = sources.locate(page, link, broken)
+            occurrences.append(LinkProblem(page, link.url, result.why, link.line, source, line))
+        for problem in merge_occurrences(occurrences):
+            if result.warning:
+                console.warning(str(problem))
+            else:
+                problems.append(problem)
+    console.info(summarise(results))
+    return problems
