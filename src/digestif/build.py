@@ -27,6 +27,7 @@ from .model import Site, build_site
 from .note import Note
 from .reader import find_notes, read_note
 from .render import THEME_DIR, make_environment, render_pages
+from .scholarly import render_exports
 from .writer import write_site
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ def render_site(site: Site) -> dict[str, str | bytes]:
     files.update(render_feeds(site))
     files["sitemap.xml"] = render_sitemap(site, list(files))
     files["robots.txt"] = render_robots(site)
+    files.update(render_exports(site))  # papers.bib, papers.json
     files["assets/highlight.css"] = code_stylesheet()
     files[".nojekyll"] = ""
     if site.config.cname:

@@ -17,6 +17,7 @@ import jinja2
 
 from .errors import BuildError, Problem
 from .model import NoteView, Site, Term
+from .scholarly import Scholarly
 
 THEME_DIR = Path(__file__).parent / "theme"
 
@@ -116,6 +117,7 @@ class PageRenderer:
         self._failed_templates: set[str] = set()
         self.site_feed = Feed(f"{site.config.title} (all notes)", self.context.feed_url)
         env.globals.update(site=self.context, asset=self.asset_url, url=site.url_for)
+        env.globals["scholarly"] = Scholarly(site)  # citation tags, BibTeX, digest facets
 
     def asset_url(self, name: str) -> str:
         return self.site.url_for(f"assets/{name}")
