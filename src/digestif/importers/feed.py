@@ -71,7 +71,7 @@ def _entry(entry, number: int, source: str, feed_lang: str, context: Context,
     html = _content(entry)
     body, links = _take_links(html)
     meta: dict = {"title": title, "date": moment}
-    updated = _parse(entry.get("updated", ""), context) if "published" in entry else None
+    updated = _parse(_own(entry, "updated"), context) if _own(entry, "published") else None
     if updated is not None and updated != moment:
         meta["updated"] = updated
     arxiv = next((a for a in map(normalise_arxiv, links.values()) if a), None)
@@ -94,9 +94,14 @@ def _text(value: str, detail) -> str:
     return " ".join(value.split())
 
 
+def _own(entry, key: str) -> str:
+    """The entry's own value: feedparser answers ``updated`` with ``published`` (and warns)."""
+    return dict.get(entry, key) or ""
+
+
 def _published(entry, context: Context) -> datetime | None:
     for key in ("published", "updated", "created"):
-        moment = _parse(entry.get(key, ""), context)
+        moment = _parse(_own(entry, key), context)
         if moment is not None:
             return moment
     return None
@@ -192,6 +197,7 @@ def _lang(entry, feed_lang: str, text: str, context: Context) -> str | None:
 def _slug(entry, title: str) -> str:
     """The last segment of the entry's URL (``/posts/lora/`` -> ``lora``), so the note keeps
     its old name; else from the title."""
-    path = PurePosixPath(urlsplit(entry.get("link", "")).path)
-    slug = file_slug(path.stem) if path.name else ""
+    link = urlsplit(entry.get("link", ""))
+    path = PurePosixPath(link.path)
+    slug = file_slug(path.stem) if link.scheme in ("http", "https") and path.name else ""
     return slug or note_slug(title)
