@@ -325,40 +325,63 @@ def write_batch(batch: Batch, context: Context, console: Console, force: bool,
                 dry_run: bool) -> Outcome:
     """Write each draft to ``content/papers/<slug>.md`` unless it duplicates a note already
     there (or an earlier entry of this source); ``force`` replaces the matching note in place."""
-    existing = ExistingNotes.scan(context.site_dir, context.tz)
-    this_run = ExistingNotes()
-    outcome = Outcome()
-    respelled: set[tuple[str, str]] = set()
-    for draft in batch.drafts:
-        arxiv = str(draft.meta.get("arxiv") or "")
-        earlier = this_run.match(draft.slug, arxiv)
+    return _Writer(batch, context, console, force, dry_run).write_all()
+
+
+class _Writer:
+    def __init__(self, batch: Batch, context: Context, console: Console, force: bool,
+                 dry_run: bool):
+        self.batch, self.context, self.console = batch, context, console
+        self.force, self.dry_run = force, dry_run
+        self.existing = ExistingNotes.scan(context.site_dir, context.tz)
+        self.this_run = ExistingNotes()
+        self.respelled: set[tuple[str, str]] = set()
+        self.outcome = Outcome()
+
+    def write_all(self) -> Outcome:
+        for draft in self.batch.drafts:
+            target = self._target(draft)
+            if target is None:
+                self.outcome.skipped += 1
+                continue
+            self.this_run.add(draft.slug, _arxiv(draft), target)
+            self._respell(draft)
+            _write_note(self.batch, draft, target, self.console, self.dry_run)
+            _copy_assets(draft, self.context, self.batch.problems, self.console, self.force,
+                         self.dry_run)
+            self.outcome.written += 1
+        return self.outcome
+
+    def _target(self, draft: Draft) -> Path | None:
+        """Where the note goes, or None (said why) when it is a duplicate to skip."""
+        what = f"{draft.where} {quote(draft.title)}"
+        earlier = self.this_run.match(draft.slug, _arxiv(draft))
         if earlier is not None:
-            console.info(f"skipped {draft.where} {quote(draft.title)}: duplicate of an earlier "
-                         f"entry ({earlier[1]}) in this source")
-            outcome.skipped += 1
-            continue
-        target = context.site_dir / NOTES_DIR / f"{draft.slug}.md"
-        found = existing.match(draft.slug, arxiv)
+            self.console.info(f"skipped {what}: duplicate of an earlier entry ({earlier[1]}) "
+                              "in this source")
+            return None
+        target = self.context.site_dir / NOTES_DIR / f"{draft.slug}.md"
+        found = self.existing.match(draft.slug, _arxiv(draft))
         if found is None and target.exists():
             found = (target, "a file with this name exists")
-        if found is not None and not force:
-            console.info(f"skipped {draft.where} {quote(draft.title)}: already in the site as "
-                         f"{shown(found[0])} "
-                         f"({found[1]}); use --force to replace it")
-            outcome.skipped += 1
-            continue
-        if found is not None:
-            target = found[0]  # replace the matching note in place; its URL stays the same
-        this_run.add(draft.slug, arxiv, target)
-        for written, used in existing.spellings.apply(draft.meta):
-            if (written, used) not in respelled:
-                respelled.add((written, used))
-                console.info(f"{draft.where}: wrote '{used}' for '{written}', the spelling the "
-                             "site already uses")
-        _write_note(batch, draft, target, console, dry_run)
-        _copy_assets(draft, context, batch.problems, console, force, dry_run)
-        outcome.written += 1
-    return outcome
+        if found is None:
+            return target
+        if not self.force:
+            self.console.info(f"skipped {what}: already in the site as {shown(found[0])} "
+                              f"({found[1]}); use --force to replace it")
+            return None
+        return found[0]  # replace the matching note in place, so its URL stays the same
+
+    def _respell(self, draft: Draft) -> None:
+        for written, used in self.existing.spellings.apply(draft.meta):
+            if (written, used) not in self.respelled:
+                self.respelled.add((written, used))
+                self.console.info(f"{draft.where}: wrote '{used}' for '{written}', the "
+                                  "spelling the site already uses")
+
+
+def _arxiv(draft: Draft) -> str:
+    return str(draft.meta.get("arxiv") or "")
 
 
 def _write_note(batch: Batch, draft: Draft, target: Path, console: Console,
@@ -370,6 +393,7 @@ def _write_note(batch: Batch, draft: Draft, target: Path, console: Console,
     if dry_run:
         console.info(f"would write {shown(target)}:")
         console.info("    " + "\n    ".join(f"---\n{front_matter(meta)}---".split("\n")))
+        console.info(f"    (and {draft.body.count(chr(10))} lines of body)")
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "w", encoding="utf-8", newline="\n") as handle:
