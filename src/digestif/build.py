@@ -28,6 +28,7 @@ from .note import Note
 from .reader import find_notes, read_note
 from .render import THEME_DIR, make_environment, render_pages
 from .scholarly import render_exports
+from .search import IndexStats, SearchIndexer
 from .writer import write_site
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class BuildResult:
     seconds: float
     warnings: list[Problem] = field(default_factory=list)
     site: Site | None = None
+    search: IndexStats | None = None
 
 
 def build(site_dir: Path, options: BuildOptions = BuildOptions(),
@@ -62,6 +64,8 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     console = console or Console(quiet=True)
     started = time.perf_counter()
     config = _load_config(site_dir, options)
+    search = SearchIndexer(config)
+    config = search.config  # without search when Pagefind is missing: no dead search box
     problems = Problems()
     with _stage("read"):
         notes = read_notes(config, problems, drafts=options.drafts)
@@ -77,10 +81,12 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     with _stage("render"):
         files = render_site(site)
     with _stage("write"):
-        written = write_site(config.output_path, files, copies)
+        written = write_site(config.output_path, files, copies, search.finalizer(site))
     pages = sum(1 for path in files if path.endswith(".html"))
+    # Search warnings stay out of --strict: a missing Pagefind is the machine's, not the notes'.
     return BuildResult(config, len(notes), pages, written.files,
-                       time.perf_counter() - started, problems.warnings, site)
+                       time.perf_counter() - started, problems.warnings + search.warnings, site,
+                       search.stats)
 
 
 def _load_config(site_dir: Path, options: BuildOptions) -> SiteConfig:

@@ -33,7 +33,8 @@ class PageContext:
     """What every template receives as ``page``."""
 
     kind: str
-    """home, note, category, tag, venue, year, categories, tags, venues, archive, digest, 404."""
+    """home, note, category, tag, venue, year, categories, tags, venues, archive, digest, search,
+    404."""
     title: str
     url: str
     permalink: str
@@ -209,6 +210,10 @@ class PageRenderer:
         yield "digest/index.html", self.render(
             "digest.html", page=self.page("digest", "Digest", "digest/index.html"),
             years=site.years)
+        if site.config.search.enabled:
+            yield "search/index.html", self.render(
+                "search.html", page=self.page("search", "Search", "search/index.html"),
+                categories=site.categories, years=site.years)
         yield "404.html", self.render("404.html", page=self.page("404", "Page not found",
                                                                  "404.html"))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -35,9 +36,12 @@ def check_output_paths(paths) -> list[Problem]:
     return problems
 
 
-def write_site(out_dir: Path, files: dict[str, str | bytes],
-               copies: dict[str, Path]) -> WriteResult:
-    """Write ``files`` (path -> content) and ``copies`` (path -> source file) as the new site."""
+def write_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, Path],
+               finalize: Callable[[Path], object] | None = None) -> WriteResult:
+    """Write ``files`` (path -> content) and ``copies`` (path -> source file) as the new site.
+
+    ``finalize`` runs on the complete temporary folder just before the swap, for work that needs
+    the written pages (the search index), so the new site goes live with it in one step."""
     problems = check_output_paths([*files, *copies])
     if problems:
         raise BuildError(problems)
@@ -47,6 +51,8 @@ def write_site(out_dir: Path, files: dict[str, str | bytes],
     shutil.rmtree(temporary, ignore_errors=True)
     try:
         total = _write_all(temporary, files, copies)
+        if finalize is not None:
+            finalize(temporary)
         _swap(temporary, out_dir)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)

@@ -1,0 +1,222 @@
+// Search for digestif sites, on Pagefind's JavaScript API (docs/search.md).
+// The header box shows the best few results as the reader types; the /search/ page shows them
+// all, with category and year filters. Pagefind and its index load from this site only, from the
+// bundle URL the page gives (base path included), and only once the reader starts to search.
+
+const PAGE_SIZE = 10;
+const POPUP_SIZE = 5;
+const DEBOUNCE_MS = 200;
+
+let engine = null;
+
+function loadEngine(bundle, base) {
+  engine ??= (async () => {
+    const pagefind = await import(bundle + "pagefind.js");
+    await pagefind.options({ baseUrl: base, excerptLength: 24 });
+    await pagefind.init();
+    await mergeOtherLanguages(pagefind, bundle, base);
+    return pagefind;
+  })();
+  return engine;
+}
+
+// Pagefind keeps one index per page language and searches only the one matching this page's
+// lang; a digest mixes languages, so the others are merged in. Pagefind skips a merge whose path
+// starts its own bundle path, hence "./" on the same bundle (the browser resolves it away).
+async function mergeOtherLanguages(pagefind, bundle, base) {
+  const response = await fetch(bundle + "pagefind-entry.json", { cache: "no-cache" });
+  const languages = (await response.json()).languages || {};
+  const primary = primaryLanguage(languages);
+  for (const language of Object.keys(languages)) {
+    if (language !== primary) {
+      await pagefind.mergeIndex(bundle + "./", { language, baseUrl: base });
+    }
+  }
+}
+
+// The index Pagefind itself picks for this page: exact lang, then its prefix, then the biggest.
+function primaryLanguage(languages) {
+  const lang = (document.documentElement.getAttribute("lang") || "unknown").toLowerCase();
+  if (languages[lang]) return lang;
+  const prefix = lang.split("-")[0];
+  if (languages[prefix]) return prefix;
+  const biggest = Object.entries(languages).sort((a, b) => b[1].page_count - a[1].page_count);
+  return biggest.length ? biggest[0][0] : null;
+}
+
+function element(name, className, text) {
+  const node = document.createElement(name);
+  if (className) node.className = className;
+  if (text) node.textContent = text;
+  return node;
+}
+
+// Pagefind escapes the indexed text and adds <mark> around matches; keep only the marks anyway.
+function excerptNodes(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  for (const node of template.content.querySelectorAll("*")) {
+    if (node.localName !== "mark") node.replaceWith(node.textContent);
+  }
+  return template.content;
+}
+
+function resultItem(data) {
+  const item = element("li", "search-result");
+  const title = element("a", "search-result-title", data.meta.title || data.url);
+  title.href = data.url;
+  const meta = element("p", "meta");
+  if (data.meta.venue) meta.append(element("span", "venue", data.meta.venue), " ");
+  if (data.meta.date) meta.append(element("time", "", data.meta.date));
+  const excerpt = element("p", "search-excerpt");
+  excerpt.append(excerptNodes(data.excerpt || ""));
+  item.append(title, meta, excerpt);
+  return item;
+}
+
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+function setUpSearchPage(root) {
+  const form = root.querySelector("form");
+  const input = form.querySelector("input[type=search]");
+  const status = root.querySelector(".search-status");
+  const list = root.querySelector(".search-results");
+  const more = root.querySelector(".search-more");
+  const boxes = [...form.querySelectorAll("input[type=checkbox]")];
+  let results = [];
+  let shown = 0;
+  let generation = 0;
+
+  const params = new URLSearchParams(location.search);
+  input.value = params.get("q") || "";
+  for (const box of boxes) box.checked = params.getAll(box.name).includes(box.value);
+
+  function selectedFilters() {
+    const filters = {};
+    for (const box of boxes.filter((b) => b.checked)) {
+      (filters[box.name] ??= { any: [] }).any.push(box.value);
+    }
+    return filters;
+  }
+
+  function remember(term) {
+    const query = new URLSearchParams();
+    if (term) query.set("q", term);
+    for (const box of boxes.filter((b) => b.checked)) query.append(box.name, box.value);
+    const search = query.toString();
+    history.replaceState(null, "", search ? `?${search}` : location.pathname);
+  }
+
+  function showCounts(counts) {
+    for (const box of boxes) {
+      const count = box.parentElement.querySelector(".search-count");
+      if (!count) continue;
+      count.dataset.total ??= count.textContent;
+      count.textContent = counts ? String(counts[box.name]?.[box.value] ?? 0) : count.dataset.total;
+    }
+  }
+
+  async function showMore(current) {
+    const batch = results.slice(shown, shown + PAGE_SIZE);
+    shown += batch.length;
+    const data = await Promise.all(batch.map((result) => result.data()));
+    if (current !== generation) return;
+    list.append(...data.map(resultItem));
+    more.hidden = shown >= results.length;
+  }
+
+  async function run() {
+    const current = ++generation;
+    const term = input.value.trim();
+    const filters = selectedFilters();
+    remember(term);
+    if (!term && !Object.keys(filters).length) {
+      results = [];
+      list.replaceChildren();
+      more.hidden = true;
+      status.textContent = "";
+      showCounts(null);
+      return;
+    }
+    let pagefind;
+    try {
+      pagefind = await loadEngine(root.dataset.bundle, root.dataset.base);
+    } catch (error) {
+      status.textContent = "Search is not available on this copy of the site; " +
+        "every note is on the digest page.";
+      return;
+    }
+    const search = await pagefind.debouncedSearch(term || null, { filters }, DEBOUNCE_MS);
+    if (search === null || current !== generation) return;  // a newer search replaced it
+    results = search.results;
+    shown = 0;
+    list.replaceChildren();
+    const found = plural(results.length, "note");
+    status.textContent = term ? `${found} for “${term}”` : found;
+    showCounts(search.filters);
+    await showMore(current);
+  }
+
+  form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
+  input.addEventListener("input", run);
+  for (const box of boxes) box.addEventListener("change", run);
+  more.addEventListener("click", () => showMore(generation));
+  if (!input.value) input.focus();
+  run();
+}
+
+function setUpHeaderBox(box) {
+  const form = box.querySelector("form");
+  const input = form.querySelector("input[type=search]");
+  const popup = box.querySelector(".search-popup");
+  const fallback = box.querySelector(".search-fallback");
+  let generation = 0;
+  fallback.hidden = true;
+  form.hidden = false;
+
+  function close() {
+    popup.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+  }
+
+  async function engineOrFallback() {
+    try {
+      return await loadEngine(box.dataset.bundle, box.dataset.base);
+    } catch (error) {
+      form.hidden = true;  // no index on this copy of the site: back to the digest link
+      fallback.hidden = false;
+      return null;
+    }
+  }
+
+  async function run() {
+    const current = ++generation;
+    const term = input.value.trim();
+    if (!term) return close();
+    const pagefind = await engineOrFallback();
+    if (!pagefind) return;
+    const search = await pagefind.debouncedSearch(term, {}, DEBOUNCE_MS);
+    if (search === null || current !== generation) return;
+    const data = await Promise.all(search.results.slice(0, POPUP_SIZE).map((r) => r.data()));
+    if (current !== generation) return;
+    const list = element("ol", "search-results");
+    list.append(...data.map(resultItem));
+    const all = element("a", "search-all", search.results.length
+      ? `All ${plural(search.results.length, "result")}, with filters →`
+      : `No notes match “${term}”`);
+    all.href = `${box.dataset.searchUrl}?q=${encodeURIComponent(term)}`;
+    popup.replaceChildren(list, all);
+    popup.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+  }
+
+  input.addEventListener("focus", engineOrFallback, { once: true });
+  input.addEventListener("input", run);
+  input.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });
+  document.addEventListener("click", (event) => { if (!box.contains(event.target)) close(); });
+}
+
+for (const root of document.querySelectorAll("[data-search-page]")) setUpSearchPage(root);
+for (const box of document.querySelectorAll("[data-search-box]")) setUpHeaderBox(box);

@@ -1,0 +1,237 @@
+"""Search: the Pagefind index built into the output, what it holds, the pages that use it, and
+builds that go on without it. In-browser behaviour is in test_search_browser.py."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_site, parse_html, write_note
+from digestif import search
+from digestif.build import BuildOptions, build
+from digestif.config import Permalinks, SiteConfig
+from digestif.writer import write_site
+
+NOTE_URLS = {"/repo/papers/lora/", "/repo/papers/flashattention/",
+             "/repo/papers/chain-of-zoom-ko/", "/repo/papers/diffusion-ja/"}
+
+needs_pagefind = pytest.mark.skipif(search.find_pagefind() is None,
+                                    reason="Pagefind not installed: pip install -e .")
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory):
+    """The search sample site, built once with its index: (output folder, BuildResult)."""
+    if search.find_pagefind() is None:
+        pytest.skip("Pagefind not installed: pip install -e .")
+    site = copy_site("search", tmp_path_factory.mktemp("sites"))
+    result = build(site, BuildOptions())
+    return result.config.output_path, result
+
+
+def fragments(out: Path) -> dict[str, dict]:
+    """Pagefind's per-page records (gzipped JSON after a signature), by result URL."""
+    records = {}
+    for path in (out / "pagefind" / "fragment").iterdir():
+        data = gzip.decompress(path.read_bytes())
+        record = json.loads(data[data.index(b"{"):])
+        records[record["url"]] = record
+    return records
+
+
+def header_box(page):
+    return page.find(".//header[@class='site-header']//div[@data-search-box]")
+
+
+def test_the_index_is_built_into_the_output(indexed):
+    out, result = indexed
+    bundle = out / "pagefind"
+    assert (bundle / "pagefind.js").is_file()
+    assert any((bundle / "fragment").iterdir()) and any((bundle / "index").iterdir())
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert set(entry["languages"]) == {"en-us", "ko", "ja"}
+    assert result.search.pages == 4 and result.search.bytes > 0
+    assert result.warnings == []
+
+
+def test_only_note_pages_are_indexed_with_their_results_meta_and_filters(indexed):
+    out, _ = indexed
+    records = fragments(out)
+    assert set(records) == {url.removeprefix("/repo") for url in NOTE_URLS}
+    lora = records["/papers/lora/"]
+    assert lora["meta"]["title"] == "LoRA: Low-Rank Adaptation of Large Language Models"
+    assert lora["meta"]["venue"] == "ICLR 2022" and lora["meta"]["date"] == "2025-05-26"
+    assert lora["filters"] == {"category": ["Efficient Tuning"], "year": ["2025"]}
+    assert records["/papers/chain-of-zoom-ko/"]["filters"]["category"] == ["초해상도"]
+
+
+def test_summary_authors_task_tags_and_body_are_searchable_but_not_labels_and_contents(indexed):
+    out, _ = indexed
+    text = fragments(out)["/papers/lora/"]["content"]
+    for expected in ("learn a low-rank update instead", "Yelong Shen",
+                     "parameter-efficient fine-tuning", "peft", "Efficient Tuning",
+                     "two thin matrices"):
+        assert expected in text
+    assert text.count("Verdict") == 1  # the heading, not the table of contents as well
+    # Link badges and heading anchors are labels, not what the note says.
+    assert "paper." not in text and "code." not in text and "#" not in text
+
+
+def test_titles_weigh_more_than_body_text(indexed):
+    out, _ = indexed
+    article = parse_html(out / "papers" / "lora" / "index.html").find(
+        ".//article[@data-pagefind-body]")
+    assert article.find(".//h1").get("data-pagefind-weight") == "10"
+
+
+def test_list_pages_carry_no_pagefind_body(indexed):
+    out, _ = indexed
+    for page in ("index.html", "digest/index.html", "search/index.html",
+                 "categories/efficient-tuning/index.html"):
+        assert parse_html(out / page).find(".//*[@data-pagefind-body]") is None, page
+
+
+def test_every_page_has_a_header_box_that_falls_back_to_the_digest_without_javascript(indexed):
+    out, _ = indexed
+    for page in ("index.html", "papers/lora/index.html", "digest/index.html", "404.html"):
+        box = header_box(parse_html(out / page))
+        assert box is not None, page
+        fallback = box.find("a[@class='search-fallback']")
+        assert fallback.get("href") == "/repo/digest/" and fallback.get("hidden") is None
+        form = box.find("form")
+        assert form.get("hidden") is not None and form.get("action") == "/repo/search/"
+        assert box.get("data-bundle") == "/repo/pagefind/"
+        assert box.get("data-base") == "/repo/"
+
+
+def test_the_search_page_offers_category_and_year_filters(indexed):
+    out, _ = indexed
+    page = parse_html(out / "search" / "index.html")
+    assert page.find(".//meta[@name='robots']").get("content") == "noindex"
+    assert header_box(page) is None  # the page's own box is the search box here
+    root = page.find(".//div[@data-search-page]")
+    assert root.get("data-bundle") == "/repo/pagefind/"
+    boxes = {(b.get("name"), b.get("value")) for b in root.iterfind(".//input[@type='checkbox']")}
+    assert ("category", "Efficient Tuning") in boxes and ("category", "초해상도") in boxes
+    assert {value for name, value in boxes if name == "year"} == {"2025", "2024", "2023"}
+    scripts = [s.get("src") for s in page.iterfind(".//script")]
+    assert "/repo/assets/search.js" in scripts
+    assert (out / "assets" / "search.js").is_file()
+
+
+def test_note_fields_land_escaped_in_the_search_data(tmp_path):
+    site = copy_site("minimal", tmp_path)
+    write_note(site, "papers/x.md", '---\ntitle: X\ndate: 2024-01-01\n'
+               'venue: "<script>alert(1)</script> & Co"\ncategories: ["A<b>"]\n---\nBody.\n')
+    result = build(site, BuildOptions())
+    page = parse_html(result.config.output_path / "papers" / "x" / "index.html")
+    assert page.find(".//*[@data-pagefind-meta='venue']").text == \
+        "<script>alert(1)</script> & Co"
+    assert page.find(".//*[@data-pagefind-filter='category']").text == "A<b>"
+    assert not any(s.text and "alert" in s.text for s in page.iterfind(".//script"))
+
+
+def test_search_enabled_false_builds_no_index_no_page_and_no_box(tmp_path):
+    site = copy_site("search", tmp_path)
+    with (site / "site.toml").open("a", encoding="utf-8") as toml:
+        toml.write("\n[search]\nenabled = false\n")
+    result = build(site, BuildOptions())
+    out = result.config.output_path
+    assert not (out / "pagefind").exists() and not (out / "search").exists()
+    assert header_box(parse_html(out / "index.html")) is None
+    assert result.search is None and result.warnings == []
+
+
+def test_a_missing_pagefind_warns_once_and_the_site_builds_without_search(tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr(search, "find_pagefind", lambda: None)
+    site = copy_site("search", tmp_path)
+    result = build(site, BuildOptions(strict=True))
+    out = result.config.output_path
+    assert [w.file for w in result.warnings] == ["search"]
+    assert "Pagefind was not found" in result.warnings[0].message
+    assert (out / "papers" / "lora" / "index.html").is_file()
+    assert not (out / "pagefind").exists() and not (out / "search").exists()
+    assert header_box(parse_html(out / "index.html")) is None
+
+
+def _failing_binary(folder: Path, kind: str) -> Path:
+    path = folder / "pagefind"
+    if kind == "crashes":
+        # Leaves half a bundle behind, then fails, like a crash mid-write.
+        path.write_text("#!/bin/sh\nmkdir -p pagefind/fragment\necho 'disk full' >&2\nexit 3\n")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    else:
+        path.write_text("not a program")
+        path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    return path
+
+
+@pytest.mark.skipif(os.name != "posix", reason="uses a shell script as a fake Pagefind")
+@pytest.mark.parametrize("kind", ["crashes", "cannot-execute"])
+def test_a_pagefind_that_cannot_run_warns_once_and_leaves_no_half_index(tmp_path, monkeypatch,
+                                                                        kind):
+    binary = _failing_binary(tmp_path, kind)
+    monkeypatch.setattr(search, "find_pagefind", lambda: binary)
+    site = copy_site("search", tmp_path)
+    result = build(site, BuildOptions())
+    out = result.config.output_path
+    assert len(result.warnings) == 1 and result.warnings[0].file == "search"
+    assert str(binary) in result.warnings[0].message
+    if kind == "crashes":
+        assert "disk full" in result.warnings[0].message
+    assert (out / "papers" / "lora" / "index.html").is_file()
+    assert not (out / "pagefind").exists()
+
+
+@needs_pagefind
+def test_a_rebuild_keeps_a_fresh_index_and_no_temporary_folder(tmp_path):
+    site = copy_site("search", tmp_path)
+    build(site, BuildOptions())
+    write_note(site, "papers/mamba.md", "---\ntitle: Mamba\ndate: 2024-02-02\n---\nSelective "
+               "state spaces.\n")
+    result = build(site, BuildOptions())
+    out = result.config.output_path
+    assert "/papers/mamba/" in fragments(out)
+    assert result.search.pages == 5
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".digestif")] == []
+
+
+def test_the_finalize_hook_runs_on_the_new_site_before_it_goes_live(tmp_path):
+    out = tmp_path / "_site"
+    write_site(out, {"index.html": "old"}, {})
+    seen = {}
+
+    def finalize(folder: Path) -> None:
+        seen["new"] = (folder / "index.html").read_text()
+        seen["live"] = (out / "index.html").read_text()
+        (folder / "pagefind").mkdir()
+        (folder / "pagefind" / "pagefind.js").write_text("//")
+
+    write_site(out, {"index.html": "new"}, {}, finalize=finalize)
+    assert seen == {"new": "new", "live": "old"}
+    assert (out / "pagefind" / "pagefind.js").is_file()
+
+
+def test_a_site_without_notes_builds_without_an_index_or_a_warning(tmp_path):
+    site = tmp_path / "empty"
+    (site / "content").mkdir(parents=True)
+    (site / "site.toml").write_text('title = "Empty"\n', encoding="utf-8")
+    result = build(site, BuildOptions())
+    assert result.warnings == [] and result.search is None
+    assert not (result.config.output_path / "pagefind").exists()
+
+
+@pytest.mark.parametrize(("pattern", "glob"), [
+    ("/papers/{slug}/", "papers/*/index.html"),
+    ("/{year}/{month}/{day}/{slug}/", "*/*/*/*/index.html"),
+    ("/notes/{slug}.html", "notes/*.html"),
+])
+def test_pagefind_reads_only_the_files_note_pages_are_written_to(pattern, glob):
+    config = SiteConfig(permalinks=Permalinks(note=pattern))
+    assert search.note_glob(config) == glob

@@ -1,0 +1,129 @@
+"""Search in a real browser: Debian's Chromium types into the built site, served over HTTP under a
+base path (/repo/) as on a project site, and reads the results Pagefind shows."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_site
+from digestif.build import BuildOptions, build
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+WAIT_SECONDS = 15
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed: "
+                                 "pip install -e '.[test]'")
+if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+    pytest.skip("chromium not installed: apt-get install chromium chromium-driver",
+                allow_module_level=True)
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    """The search sample site built for and served at http://127.0.0.1:PORT/repo/."""
+    root = tmp_path_factory.mktemp("served")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/repo/"
+    site = copy_site("search", tmp_path_factory.mktemp("sites"))
+    result = build(site, BuildOptions(out=root / "repo", base_url=base_url))
+    if result.search is None:
+        pytest.skip(f"no search index was built: {[str(w) for w in result.warnings]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield base_url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="digestif-chromium-")
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    try:
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    except Exception as exc:  # a broken browser install is a reason to skip, not to fail
+        shutil.rmtree(profile, ignore_errors=True)
+        pytest.skip(f"chromium could not start: {exc}")
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def results(driver, container: str = ".search-page") -> list[dict]:
+    """The shown results: title, link, venue/date line and highlighted words."""
+    shown = []
+    for item in driver.find_elements(By.CSS_SELECTOR, f"{container} .search-result"):
+        link = item.find_element(By.CSS_SELECTOR, ".search-result-title")
+        shown.append({
+            "title": link.text, "href": link.get_attribute("href"),
+            "meta": item.find_element(By.CSS_SELECTOR, ".meta").text,
+            "marks": [m.text for m in item.find_elements(By.CSS_SELECTOR, ".search-excerpt mark")],
+        })
+    return shown
+
+
+def search_page(driver, site_url: str, query: str) -> list[dict]:
+    driver.get(site_url + "search/")
+    box = driver.find_element(By.ID, "search-query")
+    box.send_keys(query)
+    return WebDriverWait(driver, WAIT_SECONDS).until(lambda d: results(d))
+
+
+def test_typing_low_rank_finds_the_lora_note_with_venue_date_and_highlight(browser, site_url):
+    found = search_page(browser, site_url, "low-rank")
+    assert found[0]["title"] == "LoRA: Low-Rank Adaptation of Large Language Models"
+    assert found[0]["href"] == site_url + "papers/lora/"
+    assert "ICLR 2022" in found[0]["meta"] and "2025-05-26" in found[0]["meta"]
+    assert any(mark.lower().startswith("low") for mark in found[0]["marks"])
+    assert all("FlashAttention" not in r["title"] for r in found)
+
+
+def test_a_korean_word_finds_the_korean_note(browser, site_url):
+    found = search_page(browser, site_url, "자기회귀")
+    assert [r["href"] for r in found] == [site_url + "papers/chain-of-zoom-ko/"]
+
+
+def test_a_japanese_word_inside_a_sentence_finds_the_japanese_note(browser, site_url):
+    found = search_page(browser, site_url, "ノイズ")
+    assert [r["href"] for r in found] == [site_url + "papers/diffusion-ja/"]
+
+
+def test_a_year_filter_alone_lists_that_years_notes(browser, site_url):
+    browser.get(site_url + "search/?year=2025")
+    found = WebDriverWait(browser, WAIT_SECONDS).until(lambda d: results(d))
+    assert sorted(r["href"] for r in found) == [site_url + "papers/chain-of-zoom-ko/",
+                                                site_url + "papers/lora/"]
+
+
+def test_the_header_box_shows_live_results_and_links_to_the_search_page(browser, site_url):
+    browser.get(site_url + "papers/flashattention/")
+    box = browser.find_element(By.ID, "header-search")
+    box.send_keys("adaptation")
+    found = WebDriverWait(browser, WAIT_SECONDS).until(lambda d: results(d, ".search-popup"))
+    assert found[0]["href"] == site_url + "papers/lora/"
+    more = browser.find_element(By.CSS_SELECTOR, ".search-popup .search-all")
+    assert more.get_attribute("href") == site_url + "search/?q=adaptation"
