@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -253,6 +253,8 @@ class Row:
     build: str
     samples: list[Sample]
     files: int | None = None
+    load: float = field(default_factory=lambda: os.getloadavg()[0])
+    """The 1-minute load average when the row's first run started: other work skews times."""
 
     @property
     def median(self) -> float:
@@ -352,8 +354,8 @@ def format_table(rows: list[Row]) -> str:
     hugo = {row.size: row.median for row in rows if row.tool == "Hugo"}
     lines = [
         "| notes | tool | build | median | runs (s) | × Hugo | peak RSS, largest process "
-        "| peak PSS, all processes | files |",
-        "|---:|---|---|---:|---|---:|---:|---:|---:|",
+        "| peak PSS, all processes | files | load |",
+        "|---:|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         runs = " / ".join(f"{s.seconds:.2f}" for s in row.samples)
@@ -363,7 +365,7 @@ def format_table(rows: list[Row]) -> str:
         total = f"{max(totals) / 1024:.0f} MB" if totals else "–"
         files = "" if row.files is None else f"{row.files:,}"
         lines.append(f"| {row.size:,} | {row.tool} | {row.build} | {row.median:.2f} s | {runs} "
-                     f"| {ratio} | {largest / 1024:.0f} MB | {total} | {files} |")
+                     f"| {ratio} | {largest / 1024:.0f} MB | {total} | {files} | {row.load:.1f} |")
     return "\n".join(lines)
 
 
@@ -381,7 +383,8 @@ def format_report(rows: list[Row], versions: dict[str, str], runs: int) -> str:
         f"Median of {runs} runs. × Hugo divides by Hugo's cold median at the same size (Hugo has "
         "no incremental build to compare with). Peak RSS is the largest single process "
         "(getrusage); peak PSS sums every process of the build, sampled every "
-        f"{SAMPLE_SECONDS * 1000:.0f} ms. Files counts what the first cold build wrote.",
+        f"{SAMPLE_SECONDS * 1000:.0f} ms. Files counts what the first cold build wrote; load "
+        "is the 1-minute load average when the row started.",
         "",
     ])
 
