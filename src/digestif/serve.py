@@ -185,9 +185,11 @@ class DevServer:
                 self.live.publish(built=False, problems=errors)
             else:
                 self.live.publish(built=True, base_path=base_path)
-                self._report_success(changes, result, time.perf_counter() - started)
+                if not self._stopping.is_set():  # a build Ctrl-C cut short says nothing
+                    self._report_success(changes, result, time.perf_counter() - started)
                 return True
-        self._report_failure(changes, errors)
+        if not self._stopping.is_set():
+            self._report_failure(changes, errors)
         return False
 
     def _build(self, changes: Changes) -> tuple[str, BuildResult]:
