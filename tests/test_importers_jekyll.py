@@ -240,3 +240,10 @@ def test_jekyll_front_matter_is_cleaned_for_yaml():
     text = "title:\t\"A: b\"\ntags:\n\t- one\n\t- two\nurl: 'http://x'\n"
     assert yaml.safe_load(clean_front_matter(text)) == {
         "title": "A: b", "tags": ["one", "two"], "url": "http://x"}
+
+
+def test_a_lone_double_brace_in_tex_does_not_swallow_paragraphs():
+    text = "$$\\frac{{a}{b}$$\n\nLater }} text {{ site.baseurl }}/x.png\n"
+    converted = convert_body(text)
+    assert converted.text == "$$\\frac{{a}{b}$$\n\nLater }} text /x.png\n"
+    assert converted.notes == []

@@ -10,6 +10,7 @@ site root, so the links keep working unchanged.
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -82,14 +83,15 @@ def _post_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root]
     found = []
-    for path in sorted(root.rglob("*")):
-        parts = path.relative_to(root).parts
-        if any(part in SKIPPED_DIRS or part.startswith(".") for part in parts):
+    for folder, dirnames, filenames in os.walk(root):
+        # Pruned here, not filtered afterwards: node_modules alone can hold 100,000 files.
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and d[0] != ".")
+        parts = Path(folder).relative_to(root).parts
+        if root.name != "_posts" and "_posts" not in parts:
             continue
-        in_posts = root.name == "_posts" or "_posts" in parts[:-1]
-        if in_posts and path.suffix.lower() in POST_SUFFIXES and path.is_file():
-            found.append(path)
-    return found
+        found += [Path(folder) / name for name in sorted(filenames)
+                  if name.lower().endswith(POST_SUFFIXES) and name[0] != "."]
+    return sorted(found)
 
 
 def _site_root(root: Path) -> Path:

@@ -131,8 +131,9 @@ _LIQUID = re.compile(
     r"|\{%-?\s*comment\s*-?%\}(?P<comment>.*?)\{%-?\s*endcomment\s*-?%\}"
     r"|(?P<lead>^[ \t]*)?\{%-?\s*highlight\s*(?P<lang>[\w+#.-]*)(?P<options>[^%]*?)-?%\}\n?"
     r"(?P<code>.*?)\n?[ \t]*\{%-?\s*endhighlight\s*-?%\}"
-    r"|\{\{-?(?P<output>.*?)-?\}\}"
-    r"|\{%-?(?P<tag>.*?)-?%\}",
+    # A lone {{ in TeX must not reach a }} paragraphs later.
+    r"|\{\{-?(?P<output>(?:(?!\n[ \t]*\n).)*?)-?\}\}"
+    r"|\{%-?(?P<tag>(?:(?!\n[ \t]*\n).)*?)-?%\}",
     re.DOTALL | re.MULTILINE)
 _QUOTED = re.compile(r"""^(["'])(.*)\1$""", re.DOTALL)
 _SITE_URL = ("site.baseurl", "site.url", "site.github.url")
