@@ -325,3 +325,10 @@ def test_yaml_that_would_mistype_is_quoted():
     read = yaml.safe_load(dump_front_matter(meta))
     assert read == meta
     assert 'arxiv: "2106.10000"' in dump_front_matter(meta)
+
+
+def test_a_korean_site_gets_no_lang_on_its_korean_notes(tmp_path):
+    site = new_site(tmp_path / "site", 'title = "노트"\nlanguage = "ko"\ntimezone = "Asia/Seoul"\n')
+    assert run("jekyll", KOREAN_POST, site) == 0
+    meta, _ = front_matter(notes(site)["002_jekyll_post_ko"])
+    assert "lang" not in meta
