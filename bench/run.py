@@ -309,11 +309,22 @@ def _progress(row: Row) -> None:
           f"{row.samples[-1].seconds:.2f} s", flush=True)
 
 
-def bench_size(size: int, args: argparse.Namespace, others: list[Tool]) -> list[Row]:
-    notes = generate.make_notes(size, args.seed)
-    sites = {fmt: OUT / f"n{size}" / fmt for fmt in generate.FORMATS}
+def write_sites(notes: list[generate.SyntheticNote], folder: Path,
+                search: bool) -> dict[str, Path]:
+    """The same notes in each tool's layout, under folder/digestif, folder/hugo, ..."""
+    sites = {fmt: folder / fmt for fmt in generate.FORMATS}
     for fmt, site in sites.items():
         generate.write_site(notes, site, fmt)
+    if not search:
+        # Neither Hugo nor Pelican builds a search index, so by default digestif does not either.
+        with (sites["digestif"] / "site.toml").open("a", encoding="utf-8") as handle:
+            handle.write("\n[search]\nenabled = false\n")
+    return sites
+
+
+def bench_size(size: int, args: argparse.Namespace, others: list[Tool]) -> list[Row]:
+    notes = generate.make_notes(size, args.seed)
+    sites = write_sites(notes, OUT / f"n{size}", args.digestif_search)
     print(f"{size} notes written under {OUT / f'n{size}'}", flush=True)
     _warn_if_busy()
     rows = time_digestif(digestif_tool(), sites["digestif"], notes, args.runs)
@@ -325,14 +336,14 @@ def bench_size(size: int, args: argparse.Namespace, others: list[Tool]) -> list[
     return rows
 
 
-def warm_up(tools: list[Tool], seed: int) -> None:
+def warm_up(tools: list[Tool], args: argparse.Namespace) -> None:
     """One untimed, verified build of a small corpus per tool, so one-time work (Hugo compiling
     its WebAssembly KaTeX into ~/.cache/hugo_cache, Python writing .pyc files) is not timed,
     and so a broken tool fails in seconds rather than after the long runs."""
-    notes = generate.make_notes(WARM_UP_NOTES, seed)
+    notes = generate.make_notes(WARM_UP_NOTES, args.seed)
+    sites = write_sites(notes, OUT / "warm-up", args.digestif_search)
     for tool in tools:
-        site = OUT / "warm-up" / tool.name.lower()
-        generate.write_site(notes, site, tool.name.lower())
+        site = sites[tool.name.lower()]
         tool.clean(site)
         measure(tool.command, site)
         verify_output(tool, site, notes)
@@ -369,7 +380,7 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def format_report(rows: list[Row], versions: dict[str, str], runs: int) -> str:
+def format_report(rows: list[Row], versions: dict[str, str], args: argparse.Namespace) -> str:
     command = "python bench/run.py " + " ".join(sys.argv[1:])
     names = ", ".join(f"{name} {v}" for name, v in versions.items())
     return "\n".join([
@@ -380,11 +391,12 @@ def format_report(rows: list[Row], versions: dict[str, str], runs: int) -> str:
         "",
         format_table(rows),
         "",
-        f"Median of {runs} runs. × Hugo divides by Hugo's cold median at the same size (Hugo has "
-        "no incremental build to compare with). Peak RSS is the largest single process "
+        f"Median of {args.runs} runs. × Hugo divides by Hugo's cold median at the same size "
+        "(Hugo has no incremental build to compare with). Peak RSS is the largest single process "
         "(getrusage); peak PSS sums every process of the build, sampled every "
         f"{SAMPLE_SECONDS * 1000:.0f} ms. Files counts what the first cold build wrote; load "
-        "is the 1-minute load average when the row started.",
+        "is the 1-minute load average when the row started. digestif's Pagefind search index "
+        f"was {'built' if args.digestif_search else 'off ([search] enabled = false)'}.",
         "",
     ])
 
@@ -395,6 +407,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="comma-separated note counts (default: 1000,10000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (default: 3)")
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default: 1)")
+    parser.add_argument("--digestif-search", action="store_true",
+                        help="let digestif build its Pagefind search index (default: off, as "
+                             "Hugo and Pelican build none)")
     parser.add_argument("--skip-hugo", action="store_true")
     parser.add_argument("--skip-pelican", action="store_true")
     parser.add_argument("--pelican-max", type=int, default=5000,
@@ -411,9 +426,9 @@ def main(argv: list[str] | None = None) -> None:
         ensure_venv()
     others = ([] if args.skip_hugo else [hugo_tool()]) + \
         ([] if args.skip_pelican else [pelican_tool()])
-    warm_up([digestif_tool(), *others], args.seed)
+    warm_up([digestif_tool(), *others], args)
     rows = [row for size in args.sizes for row in bench_size(size, args, others)]
-    report = format_report(rows, tool_versions(others), args.runs)
+    report = format_report(rows, tool_versions(others), args)
     (OUT / "results.md").write_text(report, encoding="utf-8")
     print("\n" + report)
     print(f"written to {OUT / 'results.md'}")
