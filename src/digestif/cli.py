@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="digestif", description="A static site generator for research-paper digests.")
     parser.add_argument("--version", action="version", version=f"digestif {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for add in (_add_build, _add_serve, _add_check):
+    for add in (_add_build, _add_serve, _add_init, _add_new, _add_check):
         add(commands)
     return parser
 
@@ -144,3 +144,84 @@ def _run_serve(args: argparse.Namespace) -> int:
                            open_browser=args.open)
     return serve(args.site_dir, options, Console(quiet=args.quiet))
 
+
+def _add_init(commands) -> None:
+    from .scaffold import DEFAULT_BASE_URL, DEFAULT_TITLE
+
+    parser = commands.add_parser(
+        "init", help="create a new site, ready to publish on GitHub Pages",
+        description="Create a site in DIR: site.toml, an example note, templates/, static/, "
+                    ".gitignore and a GitHub Pages workflow. Existing files are never replaced.")
+    parser.add_argument("dir", type=Path, metavar="DIR", help="folder for the new site")
+    parser.add_argument("--title", default=DEFAULT_TITLE,
+                        help=f"the site's title (default: {DEFAULT_TITLE})")
+    parser.add_argument("--base-url", default=DEFAULT_BASE_URL,
+                        help="where the site will be published, e.g. "
+                             "https://user.github.io/repo/ (the Pages workflow sets it anyway)")
+    parser.add_argument("--force", action="store_true",
+                        help="add the missing files to a non-empty folder (keeps existing ones)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.set_defaults(run=_run_init)
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, init_site
+
+    console = Console(quiet=args.quiet)
+    try:
+        result = init_site(args.dir, title=args.title, base_url=args.base_url, force=args.force)
+    except ScaffoldError as exc:
+        console.error(str(exc))
+        return 1
+    for path in result.kept:
+        console.warning(f"{args.dir / path} already exists; kept it unchanged")
+    for path in result.created:
+        console.info(f"created {args.dir / path}")
+    if not result.created:
+        console.success(f"{args.dir} already has every file a new site gets; nothing written")
+        return 0
+    console.success(f"new site in {args.dir}; next: cd {args.dir} && digestif build "
+                    "(docs/publishing.md puts it on GitHub Pages)")
+    return 0
+
+
+def _add_new(commands) -> None:
+    parser = commands.add_parser(
+        "new", help="start a note for a paper (with --arxiv: title, authors, abstract)",
+        description="Create content/papers/<slug>.md with today's date and the given fields. "
+                    "With --arxiv, missing fields come from the arXiv API.")
+    parser.add_argument("title", nargs="?", default="", metavar="TITLE",
+                        help="the paper's title (optional with --arxiv)")
+    parser.add_argument("--arxiv", default="", metavar="ID",
+                        help="arXiv id or URL, e.g. 2106.09685, to fetch the paper's data")
+    parser.add_argument("--category", action="append", default=[], dest="categories",
+                        metavar="NAME", help="a category (repeat for more)")
+    parser.add_argument("--tag", action="append", default=[], dest="tags", metavar="NAME",
+                        help="a tag (repeat for more)")
+    parser.add_argument("--venue", default="", help="where it was published, e.g. 'ICLR 2022'")
+    parser.add_argument("--slug", default="",
+                        help="file name without .md (default: from the title)")
+    parser.add_argument("--site", type=Path, default=Path("."), metavar="SITE_DIR",
+                        help="the site folder, holding site.toml (default: here)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.set_defaults(run=_run_new)
+
+
+def _run_new(args: argparse.Namespace) -> int:
+    from .scaffold import NoteRequest, ScaffoldError, new_note
+
+    console = Console(quiet=args.quiet)
+    request = NoteRequest(title=args.title, arxiv=args.arxiv, categories=tuple(args.categories),
+                          tags=tuple(args.tags), venue=args.venue, slug=args.slug)
+    try:
+        result = new_note(args.site, request)
+    except ConfigError as exc:
+        console.problems(exc.problems.items)
+        return 1
+    except ScaffoldError as exc:
+        console.error(str(exc))
+        return 1
+    if result.arxiv_problem:
+        console.warning(f"{result.arxiv_problem}; the note has only what you gave")
+    console.success(f"created {os.path.relpath(result.path)}")
+    return 0
