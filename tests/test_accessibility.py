@@ -1,0 +1,151 @@
+"""axe-core in a real Chromium: the example site's home, a note, a category and the digest, light
+and dark, at phone and desktop width, have no accessibility violations (contrast included).
+
+Needs Debian's Chromium and chromedriver, Selenium, and axe-core installed by npm in tests/js/:
+    apt-get install chromium chromium-driver && pip install -e '.[test]' && npm ci --prefix tests/js
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_site
+from digestif.build import BuildOptions, build
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (390, 1280)
+SCHEMES = ("light", "dark")
+# The WCAG 2.x A and AA rules plus axe's best practices (landmarks, one main, heading order...).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed: "
+                                 "pip install -e '.[test]'")
+if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+    pytest.skip("chromium not installed: apt-get install chromium chromium-driver",
+                allow_module_level=True)
+if not AXE.is_file():
+    pytest.skip("axe-core not installed: npm ci --prefix tests/js", allow_module_level=True)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    """(origin URL, built Site) for the repository's example site served on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("served")
+    site_dir = copy_site("example", tmp_path_factory.mktemp("sites"))
+    result = build(site_dir, BuildOptions(out=root / "site"))
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "site")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", result.site
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="digestif-chromium-")
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    try:
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    except Exception as exc:  # a broken browser install is a reason to skip, not to fail
+        shutil.rmtree(profile, ignore_errors=True)
+        pytest.skip(f"chromium could not start: {exc}")
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def page_path(site, page: str) -> str:
+    if page == "home":
+        return site.url_for("")
+    if page == "note":  # the longest note: math, code, an image, a footnote or a table
+        return max(site.notes, key=lambda view: len(view.html)).url
+    if page == "category":
+        return site.categories[0].url
+    return site.url_for("digest/")
+
+
+def show(driver, url: str, width: int, scheme: str) -> None:
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600})
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+        "features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    driver.get(url)
+
+
+def axe_violations(driver) -> list[dict]:
+    """axe-core's violations on the current page, injected from the local npm package."""
+    if not driver.execute_script("return !!window.axe"):
+        driver.execute_script(AXE.read_text(encoding="utf-8"))
+    return driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]},"
+        " resultTypes: ['violations']})"
+        ".then(r => done(r.violations), e => done([{id: 'axe-error', help: String(e),"
+        " impact: 'critical', nodes: []}]));", AXE_TAGS)
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {' '.join(map(str, node['target']))}: "
+                         f"{node.get('failureSummary', '').splitlines()[-1:]}")
+    return "\n".join(lines)
+
+
+def test_the_scheme_emulation_reaches_the_page(browser, example):
+    """Guards the other tests: dark really gives the page a dark background."""
+    origin, site = example
+    backgrounds = {}
+    for scheme in SCHEMES:
+        show(browser, origin + site.url_for(""), 1280, scheme)
+        backgrounds[scheme] = browser.execute_script(
+            "return getComputedStyle(document.body).backgroundColor")
+    assert backgrounds["light"] != backgrounds["dark"]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("page", ["home", "note", "category", "digest"])
+def test_page_has_no_axe_violations(browser, example, page, scheme, width):
+    origin, site = example
+    show(browser, origin + page_path(site, page), width, scheme)
+    violations = axe_violations(browser)
+    assert not violations, f"{page} at {width}px, {scheme}:\n{describe(violations)}"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_note_page_has_no_axe_violations(browser, example, scheme):
+    origin, site = example
+    found = {}
+    for view in site.notes:
+        show(browser, origin + view.url, 1280, scheme)
+        violations = axe_violations(browser)
+        if violations:
+            found[view.url] = describe(violations)
+    assert not found, "\n".join(f"{url}:\n{text}" for url, text in found.items())
