@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -112,7 +113,6 @@ def test_every_page_has_a_header_box_that_falls_back_to_the_digest_without_javas
 def test_the_search_page_offers_category_and_year_filters(indexed):
     out, _ = indexed
     page = parse_html(out / "search" / "index.html")
-    assert page.find(".//meta[@name='robots']").get("content") == "noindex"
     assert header_box(page) is None  # the page's own box is the search box here
     root = page.find(".//div[@data-search-page]")
     assert root.get("data-bundle") == "/repo/pagefind/"
@@ -164,7 +164,7 @@ def _failing_binary(folder: Path, kind: str) -> Path:
     path = folder / "pagefind"
     if kind == "crashes":
         # Leaves half a bundle behind, then fails, like a crash mid-write.
-        path.write_text("#!/bin/sh\nmkdir -p pagefind/fragment\necho 'disk full' >&2\nexit 3\n")
+        path.write_text("#!/bin/sh\nmkdir -p \"$4/fragment\"\necho 'disk full' >&2\nexit 3\n")
         path.chmod(path.stat().st_mode | stat.S_IXUSR)
     else:
         path.write_text("not a program")
@@ -187,6 +187,24 @@ def test_a_pagefind_that_cannot_run_warns_once_and_leaves_no_half_index(tmp_path
         assert "disk full" in result.warnings[0].message
     assert (out / "papers" / "lora" / "index.html").is_file()
     assert not (out / "pagefind").exists()
+    assert [p.name for p in out.iterdir() if "pagefind" in p.name] == []
+
+
+@needs_pagefind
+def test_indexing_over_an_old_bundle_leaves_no_stale_chunks(indexed, tmp_path):
+    """An incremental build indexes the live folder in place: the old bundle must go."""
+    out, result = indexed
+    folder = tmp_path / "live"
+    shutil.copytree(out, folder)
+    page = folder / "papers" / "lora" / "index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("Verdict", "Zyzzyva"),
+                    encoding="utf-8")
+    stats = search.SearchIndexer(result.config).index(folder, search.note_glob(result.config))
+    assert stats.pages == 4
+    records = fragments(folder)
+    assert len(list((folder / "pagefind" / "fragment").iterdir())) == len(records) == 4
+    assert "Zyzzyva" in records["/papers/lora/"]["content"]
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".pagefind")] == []
 
 
 @needs_pagefind

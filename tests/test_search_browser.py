@@ -86,6 +86,16 @@ def results(driver, container: str = ".search-page") -> list[dict]:
     return shown
 
 
+def filter_counts(driver) -> dict[tuple[str, str], str]:
+    """(filter, value) -> the count shown beside its checkbox."""
+    counts = {}
+    for label in driver.find_elements(By.CSS_SELECTOR, ".search-filter label"):
+        box = label.find_element(By.CSS_SELECTOR, "input")
+        counts[box.get_attribute("name"), box.get_attribute("value")] = \
+            label.find_element(By.CSS_SELECTOR, ".search-count").text
+    return counts
+
+
 def search_page(driver, site_url: str, query: str) -> list[dict]:
     driver.get(site_url + "search/")
     box = driver.find_element(By.ID, "search-query")
@@ -100,6 +110,8 @@ def test_typing_low_rank_finds_the_lora_note_with_venue_date_and_highlight(brows
     assert "ICLR 2022" in found[0]["meta"] and "2025-05-26" in found[0]["meta"]
     assert any(mark.lower().startswith("low") for mark in found[0]["marks"])
     assert all("FlashAttention" not in r["title"] for r in found)
+    assert filter_counts(browser)[("category", "Efficient Tuning")] == "1"
+    assert filter_counts(browser)[("category", "Systems")] == "0"
 
 
 def test_a_korean_word_finds_the_korean_note(browser, site_url):
@@ -127,3 +139,10 @@ def test_the_header_box_shows_live_results_and_links_to_the_search_page(browser,
     assert found[0]["href"] == site_url + "papers/lora/"
     more = browser.find_element(By.CSS_SELECTOR, ".search-popup .search-all")
     assert more.get_attribute("href") == site_url + "search/?q=adaptation"
+
+
+def test_markup_written_in_a_note_shows_as_text_in_the_excerpt(browser, site_url):
+    search_page(browser, site_url, "alert")
+    excerpt = browser.find_element(By.CSS_SELECTOR, ".search-page .search-excerpt")
+    assert '<script>alert("x")</script>' in excerpt.text
+    assert excerpt.find_elements(By.CSS_SELECTOR, "*:not(mark)") == []

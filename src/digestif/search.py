@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import shutil
 import subprocess
 import time
@@ -79,10 +80,16 @@ class SearchIndexer:
         return lambda folder: self.index(folder, note_glob(site.config))
 
     def index(self, folder: Path, glob: str = "**/*.html") -> IndexStats | None:
-        """Index the pages under ``folder`` into ``folder/pagefind``; warn if Pagefind fails."""
+        """Index the pages under ``folder`` into ``folder/pagefind``; warn if Pagefind fails.
+
+        Pagefind writes into a fresh folder that then replaces the bundle: it never deletes
+        chunks it wrote before, so indexing over an old bundle (an in-place incremental build)
+        would leave stale ones behind."""
         assert self.executable is not None
         started = time.perf_counter()
-        command = [str(self.executable), "--site", ".", "--output-subdir", BUNDLE_DIR,
+        fresh = folder / f".{BUNDLE_DIR}-{os.getpid()}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        command = [str(self.executable), "--site", ".", "--output-path", fresh.name,
                    "--glob", glob, "--exclude-selectors", ", ".join(EXCLUDED_SELECTORS),
                    "--quiet"]
         try:
@@ -90,17 +97,18 @@ class SearchIndexer:
             run = subprocess.run(command, cwd=folder, capture_output=True, text=True,
                                  timeout=TIMEOUT_SECONDS, check=False)
         except (OSError, subprocess.SubprocessError) as exc:
-            return self._failed(folder, f"{self.executable} could not run: {exc}")
-        bundle = folder / BUNDLE_DIR
-        if run.returncode != 0 or not (bundle / "pagefind.js").is_file():
-            return self._failed(folder, f"{self.executable} exited with status "
+            return self._failed(folder, fresh, f"{self.executable} could not run: {exc}")
+        if run.returncode != 0 or not (fresh / "pagefind.js").is_file():
+            return self._failed(folder, fresh, f"{self.executable} exited with status "
                                 f"{run.returncode}: {_last_lines(run.stderr or run.stdout)}")
+        bundle = _replace_folder(fresh, folder / BUNDLE_DIR)
         self.stats = measure(bundle, time.perf_counter() - started)
         log.debug("search: %s", self.stats)
         return self.stats
 
-    def _failed(self, folder: Path, reason: str) -> None:
-        """No half-written bundle stays behind: the site goes live without search."""
+    def _failed(self, folder: Path, fresh: Path, reason: str) -> None:
+        """No half-written or stale bundle stays behind: the site goes live without search."""
+        shutil.rmtree(fresh, ignore_errors=True)
         shutil.rmtree(folder / BUNDLE_DIR, ignore_errors=True)
         self._warn(f"Pagefind failed, the site was built without a search index ({reason}); "
                    f"{INSTALL_HINT}")
@@ -141,6 +149,15 @@ def measure(bundle: Path, seconds: float) -> IndexStats:
     return IndexStats(pages=sum(lang.get("page_count", 0) for lang in languages.values()),
                       languages=tuple(sorted(languages)), files=len(files),
                       bytes=sum(path.stat().st_size for path in files), seconds=seconds)
+
+
+def _replace_folder(new: Path, target: Path) -> Path:
+    old = target.with_name(f".{target.name}-old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
 
 
 def _last_lines(text: str, count: int = 3) -> str:

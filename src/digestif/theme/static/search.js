@@ -88,6 +88,7 @@ function setUpSearchPage(root) {
   let results = [];
   let shown = 0;
   let generation = 0;
+  let filtersLoaded = null;
 
   const params = new URLSearchParams(location.search);
   input.value = params.get("q") || "";
@@ -143,6 +144,8 @@ function setUpSearchPage(root) {
     let pagefind;
     try {
       pagefind = await loadEngine(root.dataset.bundle, root.dataset.base);
+      // Results carry per-filter counts only once the filter data is loaded.
+      await (filtersLoaded ??= pagefind.filters());
     } catch (error) {
       status.textContent = "Search is not available on this copy of the site; " +
         "every note is on the digest page.";
