@@ -5,6 +5,8 @@ duplicates, --force, --dry-run, exit codes."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -332,3 +334,13 @@ def test_a_korean_site_gets_no_lang_on_its_korean_notes(tmp_path):
     assert run("jekyll", KOREAN_POST, site) == 0
     meta, _ = front_matter(notes(site)["002_jekyll_post_ko"])
     assert "lang" not in meta
+
+
+def test_the_command_line_entry_point(tmp_path):
+    site = new_site(tmp_path / "site")
+    result = subprocess.run(
+        [sys.executable, "-m", "digestif.importers", "feed", str(FEED), "--into", str(site)],
+        capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "imported 4 notes" in result.stdout
+    assert set(notes(site)) == {"chain-of-zoom", "lora", "controlnet", "vit-comer"}
