@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote
 
 from digestif.build import BuildOptions, build
 from digestif.model import Site
@@ -80,8 +81,10 @@ def pages_to_shoot(site: Site, slugs: list[str], everything: bool = False) -> di
         pages["category"] = site.categories[0].url
     pages["digest"] = site.url_for("digest/")
     if everything:
+        word = site.notes[0].title.split()[0].strip(":,")
         pages.update(archive=site.url_for("archive/"), tags=site.url_for("tags/"),
-                     search=site.url_for("search/"), missing=site.url_for("404.html"))
+                     search=site.url_for("search/") + "?q=" + quote(word),
+                     missing=site.url_for("404.html"))
     return pages
 
 

@@ -25,6 +25,7 @@ AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (390, 1280)
 SCHEMES = ("light", "dark")
 # The WCAG 2.x A and AA rules plus axe's best practices (landmarks, one main, heading order...).
+PAGES = ("home", "note", "category", "digest")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed: "
@@ -92,7 +93,7 @@ def show(driver, url: str, width: int, scheme: str) -> None:
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
         "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600})
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
-        "features": [{"name": "prefers-color-scheme", "value": scheme}]})
+        "media": "", "features": [{"name": "prefers-color-scheme", "value": scheme}]})
     driver.get(url)
 
 
@@ -131,7 +132,7 @@ def test_the_scheme_emulation_reaches_the_page(browser, example):
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize("page", ["home", "note", "category", "digest"])
+@pytest.mark.parametrize("page", PAGES)
 def test_page_has_no_axe_violations(browser, example, page, scheme, width):
     origin, site = example
     show(browser, origin + page_path(site, page), width, scheme)
@@ -149,3 +150,35 @@ def test_every_note_page_has_no_axe_violations(browser, example, scheme):
         if violations:
             found[view.url] = describe(violations)
     assert not found, "\n".join(f"{url}:\n{text}" for url, text in found.items())
+
+
+def test_pages_fit_a_360_px_phone_without_sideways_scrolling(browser, example):
+    """WCAG reflow: wide tables, code, formulas and images scroll or shrink inside the page."""
+    origin, site = example
+    paths = [page_path(site, page) for page in PAGES] + [view.url for view in site.notes]
+    too_wide = {}
+    for path in paths:
+        show(browser, origin + path, 360, "light")
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        if width > 360:
+            too_wide[path] = width
+    assert not too_wide
+
+
+def test_print_hides_the_navigation_and_shows_where_links_go(browser, example):
+    origin, site = example
+    view = next(v for v in site.notes if any(link.url.startswith("http") for link in v.links))
+    background = "return getComputedStyle(document.body).backgroundColor"
+    show(browser, origin + view.url, 1280, "light")
+    light_background = browser.execute_script(background)
+    show(browser, origin + view.url, 1280, "dark")
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print", "features": [
+        {"name": "prefers-color-scheme", "value": "dark"}]})
+    header = browser.execute_script(
+        "return getComputedStyle(document.querySelector('.site-header')).display")
+    href, after = browser.execute_script(
+        "const badge = document.querySelector('a.badge[href^=http]');"
+        "return [badge.href, getComputedStyle(badge, '::after').content]")
+    assert header == "none"
+    assert href in after
+    assert browser.execute_script(background) == light_background  # paper is white
