@@ -19,7 +19,7 @@ from digestif.config import Permalinks, SiteConfig
 from digestif.writer import write_site
 
 NOTE_URLS = {"/repo/papers/lora/", "/repo/papers/flashattention/",
-             "/repo/papers/chain-of-zoom-ko/", "/repo/papers/diffusion-ja/"}
+             "/repo/papers/chain-of-zoom-ko/", "/repo/papers/diffusion-ja/", "/repo/papers/sr-zh/"}
 
 needs_pagefind = pytest.mark.skipif(search.find_pagefind() is None,
                                     reason="Pagefind not installed: pip install -e .")
@@ -55,8 +55,8 @@ def test_the_index_is_built_into_the_output(indexed):
     assert (bundle / "pagefind.js").is_file()
     assert any((bundle / "fragment").iterdir()) and any((bundle / "index").iterdir())
     entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
-    assert set(entry["languages"]) == {"en-us", "ko", "ja"}
-    assert result.search.pages == 4 and result.search.bytes > 0
+    assert set(entry["languages"]) == {"en-us", "ko", "ja", "zh-cn"}
+    assert result.search.pages == len(NOTE_URLS) and result.search.bytes > 0
     assert result.warnings == []
 
 
@@ -118,7 +118,7 @@ def test_the_search_page_offers_category_and_year_filters(indexed):
     assert root.get("data-bundle") == "/repo/pagefind/"
     boxes = {(b.get("name"), b.get("value")) for b in root.iterfind(".//input[@type='checkbox']")}
     assert ("category", "Efficient Tuning") in boxes and ("category", "초해상도") in boxes
-    assert {value for name, value in boxes if name == "year"} == {"2025", "2024", "2023"}
+    assert {value for name, value in boxes if name == "year"} == {"2025", "2024", "2023", "2022"}
     scripts = [s.get("src") for s in page.iterfind(".//script")]
     assert "/repo/assets/search.js" in scripts
     assert (out / "assets" / "search.js").is_file()
@@ -200,9 +200,9 @@ def test_indexing_over_an_old_bundle_leaves_no_stale_chunks(indexed, tmp_path):
     page.write_text(page.read_text(encoding="utf-8").replace("Verdict", "Zyzzyva"),
                     encoding="utf-8")
     stats = search.SearchIndexer(result.config).index(folder, search.note_glob(result.config))
-    assert stats.pages == 4
+    assert stats.pages == len(NOTE_URLS)
     records = fragments(folder)
-    assert len(list((folder / "pagefind" / "fragment").iterdir())) == len(records) == 4
+    assert len(list((folder / "pagefind" / "fragment").iterdir())) == len(records) == stats.pages
     assert "Zyzzyva" in records["/papers/lora/"]["content"]
     assert [p.name for p in folder.iterdir() if p.name.startswith(".pagefind")] == []
 
@@ -216,7 +216,7 @@ def test_a_rebuild_keeps_a_fresh_index_and_no_temporary_folder(tmp_path):
     result = build(site, BuildOptions())
     out = result.config.output_path
     assert "/papers/mamba/" in fragments(out)
-    assert result.search.pages == 5
+    assert result.search.pages == len(NOTE_URLS) + 1
     assert [p.name for p in out.parent.iterdir() if p.name.startswith(".digestif")] == []
 
 

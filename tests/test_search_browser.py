@@ -114,14 +114,20 @@ def test_typing_low_rank_finds_the_lora_note_with_venue_date_and_highlight(brows
     assert filter_counts(browser)[("category", "Systems")] == "0"
 
 
-def test_a_korean_word_finds_the_korean_note(browser, site_url):
-    found = search_page(browser, site_url, "자기회귀")
+@pytest.mark.parametrize("word", ["자기회귀", "누적"])  # a whole word; the start of 누적될
+def test_a_korean_word_finds_the_korean_note(browser, site_url, word):
+    found = search_page(browser, site_url, word)
     assert [r["href"] for r in found] == [site_url + "papers/chain-of-zoom-ko/"]
 
 
 def test_a_japanese_word_inside_a_sentence_finds_the_japanese_note(browser, site_url):
     found = search_page(browser, site_url, "ノイズ")
     assert [r["href"] for r in found] == [site_url + "papers/diffusion-ja/"]
+
+
+def test_a_chinese_word_inside_a_sentence_finds_the_chinese_note(browser, site_url):
+    found = search_page(browser, site_url, "数据集")
+    assert [r["href"] for r in found] == [site_url + "papers/sr-zh/"]
 
 
 def test_a_year_filter_alone_lists_that_years_notes(browser, site_url):
