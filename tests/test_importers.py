@@ -4,14 +4,17 @@ duplicates, --force, --dry-run, exit codes."""
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
 from digestif.build import BuildOptions, build
+from digestif.importers import configure_parser
 from digestif.importers.common import front_matter as dump_front_matter
 from importer_helpers import (
     DIGEST,
@@ -344,3 +347,13 @@ def test_the_command_line_entry_point(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "imported 4 notes" in result.stdout
     assert set(notes(site)) == {"chain-of-zoom", "lora", "controlnet", "vit-comer"}
+
+
+def test_the_parser_contract_for_the_cli(tmp_path):
+    parser = argparse.ArgumentParser()
+    configure_parser(parser)
+    args = parser.parse_args(["bibtex", "refs.bib"])
+    assert (args.kind, args.source, args.into, args.force, args.dry_run, args.quiet) == \
+        ("bibtex", "refs.bib", Path("."), False, False, False)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["wordpress", "x"])
