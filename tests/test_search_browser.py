@@ -152,3 +152,38 @@ def test_markup_written_in_a_note_shows_as_text_in_the_excerpt(browser, site_url
     excerpt = browser.find_element(By.CSS_SELECTOR, ".search-page .search-excerpt")
     assert '<script>alert("x")</script>' in excerpt.text
     assert excerpt.find_elements(By.CSS_SELECTOR, "*:not(mark)") == []
+
+
+AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(driver, scheme: str, width: int) -> list[str]:
+    """axe-core's violations on the page as it is now, in a colour scheme and width."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600})
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {
+        "media": "", "features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    if not driver.execute_script("return !!window.axe"):
+        driver.execute_script(AXE.read_text(encoding="utf-8"))
+    driver.set_script_timeout(60)
+    found = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]},"
+        " resultTypes: ['violations']}).then(r => done(r.violations),"
+        " e => done([{id: 'axe-error', help: String(e), nodes: []}]));", AXE_TAGS)
+    return [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes'][:3]]}" for v in found]
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core not installed: npm ci --prefix tests/js")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_results_and_the_open_header_box_have_no_axe_violations(browser, site_url, scheme):
+    search_page(browser, site_url, "low-rank")
+    problems = {f"search page, {width}px": axe_violations(browser, scheme, width)
+                for width in (1280, 390)}
+    browser.get(site_url + "papers/flashattention/")
+    browser.find_element(By.ID, "header-search").send_keys("adaptation")
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: results(d, ".search-popup"))
+    problems["open header box"] = axe_violations(browser, scheme, 1280)
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert not any(problems.values()), problems

@@ -175,13 +175,14 @@ function setUpHeaderBox(box) {
   const input = form.querySelector("input[type=search]");
   const popup = box.querySelector(".search-popup");
   const fallback = box.querySelector(".search-fallback");
+  const status = box.querySelector("[role=status]");
   let generation = 0;
   fallback.hidden = true;
   form.hidden = false;
 
   function close() {
     popup.hidden = true;
-    input.setAttribute("aria-expanded", "false");
+    status.textContent = "";
   }
 
   async function engineOrFallback() {
@@ -212,7 +213,9 @@ function setUpHeaderBox(box) {
     all.href = `${box.dataset.searchUrl}?q=${encodeURIComponent(term)}`;
     popup.replaceChildren(list, all);
     popup.hidden = false;
-    input.setAttribute("aria-expanded", "true");
+    status.textContent = search.results.length
+      ? `${plural(search.results.length, "result")}, the first ${data.length} below`
+      : all.textContent;
   }
 
   input.addEventListener("focus", engineOrFallback, { once: true });
