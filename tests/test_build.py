@@ -207,7 +207,8 @@ def test_a_failed_build_reports_every_error_and_leaves_the_output_untouched(site
     assert named == {f"content/{n}" for n in BAD_NOTES} | {"content/papers/latin1.md"}
     assert "the previous output is unchanged" in errors[-1]
     assert snapshot(site / "_site") == before
-    leftovers = [p.name for p in site.iterdir() if p.name.startswith(".digestif-")]
+    leftovers = [p.name for p in site.iterdir()
+                 if p.name.startswith((".digestif-tmp", ".digestif-old"))]
     assert leftovers == []
 
 

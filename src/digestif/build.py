@@ -7,10 +7,12 @@ instead of raising on the first, and nothing is written unless every stage succe
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import os
+import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +20,15 @@ from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
 
+from .cache import (
+    CachedNote,
+    CacheState,
+    file_digest,
+    fingerprint,
+    load_cache,
+    save_cache,
+    settings_fingerprint,
+)
 from .config import SiteConfig, load_config
 from .console import Console
 from .errors import BuildError, Problem, Problems
@@ -25,11 +36,11 @@ from .feeds import render_feeds, render_robots, render_sitemap
 from .markup import RenderedBody, render_markdown
 from .model import Site, build_site
 from .note import Note
-from .reader import find_notes, read_note
+from .reader import NoteFile, find_notes, parse_note
 from .render import THEME_DIR, make_environment, render_pages
 from .scholarly import render_exports
 from .search import IndexStats, SearchIndexer
-from .writer import write_site
+from .writer import WriteResult, output_token, produced, update_site, write_site
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +57,8 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     strict: bool = False
+    use_cache: bool = True
+    """False ignores and does not update .digestif-cache/: a cold, full build."""
 
 
 @dataclass
@@ -54,41 +67,70 @@ class BuildResult:
     notes: int
     pages: int
     files: int
+    """Files written (an incremental build writes only those whose bytes changed)."""
     seconds: float
     warnings: list[Problem] = field(default_factory=list)
     site: Site | None = None
     search: IndexStats | None = None
+    cache: CacheState | None = None
+    """The build cache after this build; the dev server hands it to the next one."""
+    unchanged: bool = False
+    """Nothing the site is made from changed since the last build: nothing was done."""
+
+
+@dataclass
+class SiteFiles:
+    """What :func:`render_site` produced."""
+
+    files: dict[str, str | bytes]
+    kept: set[str]
+    """Pages unchanged since the previous build (their output is still right)."""
+    page_keys: dict[str, str]
 
 
 def build(site_dir: Path, options: BuildOptions = BuildOptions(),
-          console: Console | None = None) -> BuildResult:
-    """Build the site in ``site_dir``; raises :class:`BuildError` (or ConfigError) on errors."""
+          console: Console | None = None, cache: CacheState | None = None) -> BuildResult:
+    """Build the site in ``site_dir``; raises :class:`BuildError` (or ConfigError) on errors.
+
+    ``cache`` is a previous build's :attr:`BuildResult.cache` (the dev server keeps it in
+    memory); without it the cache is read from ``.digestif-cache/``."""
     console = console or Console(quiet=True)
     started = time.perf_counter()
     config = _load_config(site_dir, options)
     search = SearchIndexer(config)
     config = search.config  # without search when Pagefind is missing: no dead search box
+    state = _cache_for(config, options, cache)
     problems = Problems()
     with _stage("read"):
-        notes = read_notes(config, problems, drafts=options.drafts)
-    problems.raise_if_errors()
+        sources = read_sources(config, problems)
+        inputs = _inputs_key(config, options, sources)
+        if not problems.errors and _unchanged(state, inputs, config):
+            return BuildResult(config, *state.counts, 0, time.perf_counter() - started,
+                               list(state.warnings), cache=state, unchanged=True)
+        notes = parse_sources(sources, config, state, problems, options.drafts)
+    # Notes that failed to parse are left out, but the build goes on to the model so that URL
+    # clashes among the others are reported in the same run.
     with _stage("markdown"):
-        bodies = render_bodies(notes, console)
+        bodies = render_bodies(notes, state, config.base_url, console)
     for body in bodies.values():
         problems.extend(list(body.problems))
     with _stage("model"):
-        site = build_site(config, notes, bodies, problems)
+        site = build_site(config, notes, bodies, problems, state.related)
     copies = _copies(site, problems)
     problems.raise_if_errors(strict=options.strict)
+    incremental = _can_update(state, config)
     with _stage("render"):
-        files = render_site(site)
+        output = render_site(site, state.pages if incremental else None)
     with _stage("write"):
-        written = write_site(config.output_path, files, copies, search.finalizer(site))
-    pages = sum(1 for path in files if path.endswith(".html"))
+        written = _write(config, output, copies, state, incremental, search.finalizer(site))
+    pages = sum(1 for path in output.page_keys if path.endswith(".html"))
     # Search warnings stay out of --strict: a missing Pagefind is the machine's, not the notes'.
+    warnings = problems.warnings + search.warnings
+    _remember(state, site, output, copies, inputs, warnings, (len(notes), pages))
+    if options.use_cache:
+        save_cache(config.site_dir, state)
     return BuildResult(config, len(notes), pages, written.files,
-                       time.perf_counter() - started, problems.warnings + search.warnings, site,
-                       search.stats)
+                       time.perf_counter() - started, warnings, site, search.stats, state)
 
 
 def _load_config(site_dir: Path, options: BuildOptions) -> SiteConfig:
@@ -107,37 +149,136 @@ def _stage(name: str) -> Iterator[None]:
     log.debug("stage %s: %.3f s", name, time.perf_counter() - start)
 
 
+def _cache_for(config: SiteConfig, options: BuildOptions,
+               cache: CacheState | None) -> CacheState:
+    settings = settings_fingerprint(config.timezone, config.base_url)
+    if not options.use_cache:
+        return CacheState(settings)
+    if cache is not None and cache.settings == settings:
+        return cache
+    return load_cache(config.site_dir, settings)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A note file's bytes, read once: hashed for the cache, parsed only when they changed."""
+
+    file: NoteFile
+    raw: bytes
+    digest: str
+
+
+def read_sources(config: SiteConfig, problems: Problems) -> list[Source]:
+    sources = []
+    for file in find_notes(config.content_path, config.site_dir, problems):
+        try:
+            raw = file.path.read_bytes()
+        except OSError as exc:
+            problems.error(file.source, f"cannot be read: {exc.strerror}")
+            continue
+        sources.append(Source(file, raw, file_digest(raw)))
+    return sources
+
+
+def parse_sources(sources: list[Source], config: SiteConfig, state: CacheState,
+                  problems: Problems, drafts: bool) -> list[Note]:
+    """Notes from their bytes, reusing the cache's parse of files whose bytes did not change."""
+    entries: dict[str, CachedNote] = {}
+    for source in sources:
+        entry = state.notes.get(source.file.source)
+        if entry is None or entry.digest != source.digest:
+            found = Problems()
+            note = parse_note(source.file, source.raw, config.tz, found, source.digest)
+            entry = CachedNote(source.digest, note, tuple(found.items))
+        entries[source.file.source] = entry
+        problems.extend(list(entry.problems))
+    state.notes = entries  # files that are gone leave the cache too
+    return [e.note for e in entries.values() if e.note and (drafts or not e.note.draft)]
+
+
 def read_notes(config: SiteConfig, problems: Problems, drafts: bool = False) -> list[Note]:
-    files = find_notes(config.content_path, config.site_dir, problems)
-    notes = [note for file in files if (note := read_note(file, config.tz, problems))]
-    return [note for note in notes if drafts or not note.draft]
+    """Every note of the site, without the cache (for commands that only need front matter)."""
+    sources = read_sources(config, problems)
+    return parse_sources(sources, config, CacheState(""), problems, drafts)
 
 
-def render_bodies(notes: list[Note], console: Console) -> dict[str, RenderedBody]:
-    """Markdown for every note, on every core when there are enough notes to pay for it."""
+def render_bodies(notes: list[Note], state: CacheState, base_url: str,
+                  console: Console) -> dict[str, RenderedBody]:
+    """Markdown for every note whose body is not cached, on every core when there are enough
+    of them to pay for starting the workers."""
+    missing = [n for n in notes if state.notes[n.source].body is None]
+    render = functools.partial(render_markdown, base_url=base_url)
+    with _parallel_map(len(missing)) as parallel_map:
+        rendered = parallel_map(render, missing)
+        for note, body in zip(missing, console.track(rendered, "Rendering notes", len(missing)),
+                              strict=True):
+            state.notes[note.source].body = body
+    return {n.source: state.notes[n.source].body for n in notes}
+
+
+@contextmanager
+def _parallel_map(count: int) -> Iterator[Callable]:
+    """``map`` over a process pool when there are enough items to pay for the workers."""
     workers = os.cpu_count() or 1
-    if len(notes) < PARALLEL_THRESHOLD or workers < 2:
-        return {n.source: render_markdown(n) for n in console.track(notes, "Rendering notes")}
-    chunk = max(8, len(notes) // (workers * 8))
+    if count < PARALLEL_THRESHOLD or workers < 2:
+        yield map
+        return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(render_markdown, notes, chunksize=chunk)
-        rendered = list(console.track(list(results), "Rendering notes"))
-    return {note.source: body for note, body in zip(notes, rendered, strict=True)}
+        yield functools.partial(pool.map, chunksize=max(8, count // (workers * 8)))
 
 
-def render_site(site: Site) -> dict[str, str | bytes]:
-    """Every generated file of the site (pages, feeds, sitemap…), keyed by output path."""
-    files: dict[str, str | bytes] = dict(render_pages(site, make_environment(
-        site.config.site_dir)))
+def _inputs_key(config: SiteConfig, options: BuildOptions, sources: list[Source]) -> str:
+    """Everything a build reads: settings, note bytes, templates, theme and static files."""
+    folders = (config.site_dir / "templates", config.site_dir / "static", THEME_DIR)
+    files = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for folder in folders
+             if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
+    return fingerprint(config, options.drafts, options.strict, files,
+                       [(s.file.source, s.digest) for s in sources])
+
+
+def _unchanged(state: CacheState, inputs: str, config: SiteConfig) -> bool:
+    return bool(state.token) and state.inputs == inputs and \
+        output_token(config.output_path) == state.token
+
+
+def _can_update(state: CacheState, config: SiteConfig) -> bool:
+    """The output is the one the cache describes, so only what changed needs writing."""
+    return bool(state.token) and output_token(config.output_path) == state.token
+
+
+def _write(config: SiteConfig, output: SiteFiles, copies: dict[str, Path], state: CacheState,
+           incremental: bool, finalize) -> WriteResult:
+    if incremental:
+        return update_site(config.output_path, output.files, copies, output.kept,
+                           state.outputs, finalize)
+    state.token = secrets.token_hex(8)
+    return write_site(config.output_path, output.files, copies, finalize, state.token)
+
+
+def _remember(state: CacheState, site: Site, output: SiteFiles, copies: dict[str, Path],
+              inputs: str, warnings: list[Problem], counts: tuple[int, int]) -> None:
+    state.pages = output.page_keys
+    state.related = site.related_state
+    state.inputs = inputs
+    state.outputs = produced(output.files, copies, output.kept)
+    state.warnings = warnings
+    state.counts = counts
+
+
+def render_site(site: Site, previous_pages: dict[str, str] | None = None) -> SiteFiles:
+    """Every generated file of the site (pages, feeds, sitemap…), keyed by output path; pages
+    whose fingerprint is in ``previous_pages`` are not rendered again."""
+    pages = render_pages(site, make_environment(site.config.site_dir), previous_pages)
+    files: dict[str, str | bytes] = dict(pages.pages)
     files.update(render_feeds(site))
-    files["sitemap.xml"] = render_sitemap(site, list(files))
+    files["sitemap.xml"] = render_sitemap(site, list(pages.keys))
     files["robots.txt"] = render_robots(site)
     files.update(render_exports(site))  # papers.bib, papers.json
     files["assets/highlight.css"] = code_stylesheet()
     files[".nojekyll"] = ""
     if site.config.cname:
         files["CNAME"] = site.config.cname + "\n"
-    return files
+    return SiteFiles(files, pages.kept, pages.keys)
 
 
 def code_stylesheet() -> str:

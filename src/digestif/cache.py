@@ -50,8 +50,14 @@ class CacheState:
     """(signature of every note's relation keys, source -> related sources)."""
     inputs: str = ""
     """Fingerprint of every input of the last successful build."""
-    output: str = ""
+    token: str = ""
+    """Written into the output's marker file: proves the output is the one this state
+    describes (a deleted or replaced output means a full build)."""
+    outputs: set[str] = field(default_factory=set)
+    """Every path the last build wrote, so an incremental build can remove what is gone."""
     warnings: list[Problem] = field(default_factory=list)
+    counts: tuple[int, int] = (0, 0)
+    """(notes, pages) of the last build, for the summary of a build that changed nothing."""
 
 
 def fingerprint(*parts: object) -> str:

@@ -50,13 +50,15 @@ def _add_build(commands) -> None:
     parser.add_argument("--base-url", help="override base_url, e.g. for a preview deploy")
     parser.add_argument("--strict", action="store_true",
                         help="treat warnings (unknown keys, bad math, broken links) as errors")
+    parser.add_argument("--no-cache", dest="use_cache", action="store_false",
+                        help="ignore .digestif-cache/ and rebuild everything")
     parser.set_defaults(run=_run_build)
 
 
 def _run_build(args: argparse.Namespace) -> int:
     console = Console(quiet=args.quiet)
     options = BuildOptions(out=args.out, base_url=args.base_url, drafts=args.drafts,
-                           strict=args.strict)
+                           strict=args.strict, use_cache=args.use_cache)
     return run_build(args.site_dir, options, console)
 
 
@@ -73,8 +75,12 @@ def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
         return 1
     console.problems(result.warnings)
     output = os.path.relpath(result.config.output_path)
-    console.success(f"built {result.notes} notes into {result.pages} pages "
-                    f"in {result.seconds:.2f} s -> {output}")
+    if result.unchanged:
+        console.success(f"nothing changed since the last build ({result.notes} notes, "
+                        f"{result.pages} pages, checked in {result.seconds:.2f} s) -> {output}")
+    else:
+        console.success(f"built {result.notes} notes into {result.pages} pages "
+                        f"({result.files} files written) in {result.seconds:.2f} s -> {output}")
     return 0
 
 

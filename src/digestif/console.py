@@ -69,15 +69,15 @@ class Console:
         finally:
             box[0] = time.perf_counter() - start
 
-    def track(self, items: list[T], description: str) -> Iterator[T]:
-        """Iterate, showing a bar when attached to a terminal and the list is long."""
-        if self.quiet or not self.interactive or len(items) < PROGRESS_AFTER_ITEMS:
+    def track(self, items: Iterable[T], description: str, total: int) -> Iterator[T]:
+        """Iterate, showing a bar when attached to a terminal and there are many items."""
+        if self.quiet or not self.interactive or total < PROGRESS_AFTER_ITEMS:
             yield from items
             return
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn())
         with Progress(*columns, console=self.out, transient=True) as progress:
-            task = progress.add_task(description, total=len(items))
+            task = progress.add_task(description, total=total)
             for item in items:
                 yield item
                 progress.advance(task)

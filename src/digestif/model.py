@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import quote, unquote
 
+from .cache import fingerprint
 from .config import SiteConfig
 from .errors import Problems
 from .markup import MARKER, RenderedBody, TocEntry
@@ -57,7 +58,8 @@ class NoteView:
     """Output path relative to the site root, e.g. ``papers/lora/index.html``."""
     url: str
     permalink: str
-    html: str
+    raw_html: str
+    """The rendered body with link markers; templates use ``html``."""
     toc: tuple[TocEntry, ...]
     summary: str
     reading_minutes: int
@@ -70,6 +72,18 @@ class NoteView:
     older: NoteView | None = None
     related: tuple[NoteView, ...] = ()
     backlinks: tuple[NoteView, ...] = ()
+    resolver: LinkResolver | None = field(default=None, repr=False, compare=False)
+    _html: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def html(self) -> str:
+        """The body with every link pointing at its real URL. Resolved on first use, so an
+        incremental build pays only for the pages it renders."""
+        if self._html is None:
+            resolve = self.resolver.resolve if self.resolver else None
+            self._html = resolve(self.raw_html) if resolve and MARKER in self.raw_html \
+                else self.raw_html
+        return self._html
 
     @property
     def title(self) -> str:
@@ -112,6 +126,8 @@ class Site:
     years: list[Term]
     assets: dict[str, tuple[str, str]]
     """Output path -> (site-relative path of a file beside a note, the note linking to it)."""
+    related_state: RelatedState | None = None
+    """What related papers were computed from, for the build cache."""
 
     def url_for(self, path: str) -> str:
         """``"feed.xml"`` -> ``"/sub/feed.xml"``, percent-encoded."""
@@ -134,8 +150,9 @@ class _Urls:
 
 
 def build_site(config: SiteConfig, notes: list[Note], bodies: dict[str, RenderedBody],
-               problems: Problems) -> Site:
-    """Join the notes and their rendered bodies into the site model, checking URL clashes."""
+               problems: Problems, previous_related: RelatedState | None = None) -> Site:
+    """Join the notes and their rendered bodies into the site model, checking URL clashes.
+    ``previous_related`` (from the build cache) is reused when nothing it depends on changed."""
     urls = _Urls(config)
     ordered = sorted(notes, key=lambda n: (n.date, n.slug), reverse=True)
     views = [_note_view(note, bodies[note.source], urls, config) for note in ordered]
@@ -147,9 +164,10 @@ def build_site(config: SiteConfig, notes: list[Note], bodies: dict[str, Rendered
     years = _years(views, urls, config)
     _attach_terms(views, categories, tags, venues)
     _link_neighbours(views)
-    _attach_related(views)
-    assets = _resolve_links(views, config, problems)
-    return Site(config, views, categories, tags, venues, years, assets)
+    related = _attach_related(views, previous_related)
+    resolver = LinkResolver(views, config)
+    assets = _connect_links(views, bodies, resolver, problems)
+    return Site(config, views, categories, tags, venues, years, assets, related)
 
 
 def venue_group(venue: str) -> str:
@@ -164,7 +182,7 @@ def _note_view(note: Note, body: RenderedBody, urls: _Urls, config: SiteConfig) 
         config.permalinks.note, slug=note.slug, year=f"{d.year:04d}", month=f"{d.month:02d}",
         day=f"{d.day:02d}")
     return NoteView(
-        note=note, path=path, url=href, permalink=permalink, html=body.html, toc=body.toc,
+        note=note, path=path, url=href, permalink=permalink, raw_html=body.html, toc=body.toc,
         summary=note.summary or body.first_paragraph,
         reading_minutes=max(1, round(body.words / WORDS_PER_MINUTE)),
         links=_links(note), categories=(), tags=(), venue=None,
@@ -257,15 +275,26 @@ def _link_neighbours(views: list[NoteView]) -> None:
         newer.older, older.newer = older, newer
 
 
-def _attach_related(views: list[NoteView]) -> None:
+RelatedState = tuple[str, dict[str, tuple[str, ...]]]
+"""(signature of every note's position and relation keys, source -> related sources)."""
+
+
+def _attach_related(views: list[NoteView], previous: RelatedState | None) -> RelatedState:
     """Top notes by shared tags (weight 2) and categories (weight 1); ties go to the newer."""
+    keys = [_relation_keys(view.note) for view in views]
+    signature = fingerprint([(v.note.source, k) for v, k in zip(views, keys, strict=True)])
+    if previous is not None and previous[0] == signature:
+        by_source = {view.note.source: view for view in views}
+        for view in views:
+            view.related = tuple(by_source[s] for s in previous[1].get(view.note.source, ()))
+        return previous
     index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for position, view in enumerate(views):
-        for key in _relation_keys(view.note):
+    for position, note_keys in enumerate(keys):
+        for key in note_keys:
             index[key].append(position)
     for position, view in enumerate(views):
         scores: dict[int, int] = defaultdict(int)
-        for key in _relation_keys(view.note):
+        for key in keys[position]:
             members = index[key]
             if len(members) > RELATED_TERM_LIMIT:
                 continue
@@ -275,6 +304,7 @@ def _attach_related(views: list[NoteView]) -> None:
                     scores[other] += weight
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:RELATED_COUNT]
         view.related = tuple(views[other] for other, _ in best)
+    return signature, {v.note.source: tuple(r.note.source for r in v.related) for v in views}
 
 
 def _relation_keys(note: Note) -> tuple[tuple[str, str], ...]:
@@ -287,49 +317,66 @@ def _relation_keys(note: Note) -> tuple[tuple[str, str], ...]:
 _MARKED = re.compile(re.escape(MARKER) + r"(root|note|slug|asset):([^\"'#\s]*)(#[^\"'\s]*)?")
 
 
-def _resolve_links(views, config: SiteConfig, problems: Problems) -> dict[str, tuple[str, str]]:
-    """Replace link markers with real URLs; record backlinks and files to copy.
+class LinkResolver:
+    """Finds the note a link marker points at and rewrites markers into URLs."""
+
+    def __init__(self, views: list[NoteView], config: SiteConfig):
+        self.by_source = {v.note.source: v for v in views}
+        self.by_slug = {v.note.slug: v for v in views}
+        self.by_page = {_page_key(v.path): v for v in views}
+        self.base = config.base_path
+        for view in views:
+            view.resolver = self
+
+    def note_for(self, kind: str, target: str) -> NoteView | None:
+        if kind == "note":
+            return self.by_source.get(target)
+        if kind == "slug":
+            return self.by_slug.get(target)
+        return self.by_page.get(_page_key(target))
+
+    def resolve(self, html: str) -> str:
+        return _MARKED.sub(self._replace, html)
+
+    def _replace(self, match: re.Match) -> str:
+        kind, target, fragment = match.group(1), match.group(2), match.group(3) or ""
+        if kind == "root":
+            return quote(self.base + target, safe="/%?=&;+:,@!$()*~") + fragment
+        if kind == "asset":
+            return quote(self.base + _asset_output(target), safe="/%") + fragment
+        linked = self.note_for(kind, target)
+        if linked is None:  # reported by _connect_links
+            return "#" + quote(target, safe="")
+        return linked.url + fragment
+
+
+def _asset_output(source: str) -> str:
+    """``content/papers/fig.png`` is published as ``papers/fig.png``."""
+    return source.removeprefix("content/")
+
+
+def _connect_links(views: list[NoteView], bodies: dict[str, RenderedBody],
+                   resolver: LinkResolver, problems: Problems) -> dict[str, tuple[str, str]]:
+    """Backlinks, warnings for links to missing notes, and the files beside notes to copy.
 
     A note links to another by a relative link to its file, a ``[[slug]]`` wiki-link, its
     root-relative URL (``/papers/lora/``) or its absolute permalink; each counts as a backlink.
     """
-    by_source = {v.note.source: v for v in views}
-    by_slug = {v.note.slug: v for v in views}
-    by_page = {_page_key(v.path): v for v in views}
     assets: dict[str, tuple[str, str]] = {}
     backlinks: dict[str, list[NoteView]] = defaultdict(list)
-    base = config.base_path
-    content_prefix = "content/"
-
-    def record(view: NoteView, linked: NoteView | None) -> None:
-        if linked is not None and linked is not view and view not in backlinks[
-                linked.note.source]:
-            backlinks[linked.note.source].append(view)
-
     for view in views:
-        def replace(match: re.Match, view: NoteView = view) -> str:
-            kind, target, fragment = match.group(1), match.group(2), match.group(3) or ""
-            if kind == "root":
-                record(view, by_page.get(_page_key(target)))
-                return quote(base + target, safe="/%?=&;+:,@!$()*~") + fragment
-            if kind == "asset":
-                relative = target[len(content_prefix):] if target.startswith(
-                    content_prefix) else target
-                assets.setdefault(relative, (target, view.note.source))
-                return quote(base + relative, safe="/%") + fragment
-            linked = by_source.get(target) if kind == "note" else by_slug.get(target)
-            if linked is None:
+        body = bodies[view.note.source]
+        for source in body.assets:
+            assets.setdefault(_asset_output(source), (source, view.note.source))
+        for kind, target in body.links:
+            linked = resolver.note_for(kind, target)
+            if linked is None and kind != "root":
                 what = f"[[{target}]]" if kind == "slug" else target
                 problems.warn(view.note.source, f"links to {what}, which is not a note in "
                               "content/", _line_of(view.note, target, kind), "links")
-                return "#" + quote(target, safe="")
-            record(view, linked)
-            return linked.url + fragment
-
-        if MARKER in view.html:
-            view.html = _MARKED.sub(replace, view.html)
-        for target in _absolute_targets(view.html, config.base_url):
-            record(view, by_page.get(_page_key(target)))
+            elif linked is not None and linked is not view and \
+                    view not in backlinks[linked.note.source]:
+                backlinks[linked.note.source].append(view)
     for view in views:
         view.backlinks = tuple(backlinks.get(view.note.source, ()))
     return assets
@@ -339,14 +386,6 @@ def _page_key(path: str) -> str:
     """``papers/lora/index.html``, ``/papers/lora/`` and ``papers/lora`` -> ``papers/lora``."""
     path = unquote(path.split("?", 1)[0].split("#", 1)[0])
     return path.removesuffix("index.html").strip("/")
-
-
-def _absolute_targets(html: str, base_url: str) -> list[str]:
-    """Site paths of the links in ``html`` that start with the site's own base URL."""
-    if base_url not in html:
-        return []
-    pattern = r'href="' + re.escape(base_url) + r'([^"#]*)'
-    return re.findall(pattern, html)
 
 
 def _line_of(note: Note, target: str, kind: str = "note") -> int | None:

@@ -1,6 +1,7 @@
 """Stage 5: the site model to page strings, through Jinja2 templates.
 
-Rendering is pure: :func:`render_pages` takes the model and returns ``{output path: text}``.
+Rendering is pure: :func:`render_pages` takes the model (and the previous build's page
+fingerprints) and returns ``{output path: text}`` for the pages that changed.
 Each page kind has a declared context (see docs/templates.md); templates get plain objects,
 autoescaping is on, and an undefined variable fails the build naming the template and line.
 """
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 
+from .cache import fingerprint
 from .errors import BuildError, Problem
 from .model import NoteView, Site, Term
 from .scholarly import Scholarly
@@ -108,17 +111,39 @@ def site_context(site: Site) -> SiteContext:
     )
 
 
-class PageRenderer:
-    """Renders every page of a site; collects template errors instead of stopping at one."""
+@dataclass
+class RenderedPages:
+    """The outcome of rendering: new page texts, pages that need no new text, every key."""
 
-    def __init__(self, site: Site, env: jinja2.Environment):
+    pages: dict[str, str]
+    kept: set[str]
+    """Pages whose fingerprint matches the previous build: their output file is still right."""
+    keys: dict[str, str]
+    """Output path -> fingerprint of everything the page shows, for the next build."""
+
+
+class PageRenderer:
+    """Renders every page of a site; collects template errors instead of stopping at one.
+
+    Each page gets a fingerprint of its template (with everything it extends, includes or
+    imports), the site-wide settings, and the data it shows; a page whose fingerprint is in
+    ``previous`` is not rendered again."""
+
+    def __init__(self, site: Site, env: jinja2.Environment,
+                 previous: dict[str, str] | None = None):
         self.site, self.env = site, env
+        self.previous = previous or {}
+        self.keys: dict[str, str] = {}
+        self.kept: set[str] = set()
         self.context = site_context(site)
         self.problems: list[Problem] = []
         self._failed_templates: set[str] = set()
+        self._template_keys: dict[str, str] = {}
+        self._site_key = _site_key(site)
         self.site_feed = Feed(f"{site.config.title} (all notes)", self.context.feed_url)
         env.globals.update(site=self.context, asset=self.asset_url, url=site.url_for)
-        env.globals["scholarly"] = Scholarly(site)  # citation tags, BibTeX, digest facets
+        self.scholarly = Scholarly(site)
+        env.globals["scholarly"] = self.scholarly  # citation tags, BibTeX, digest facets
 
     def asset_url(self, name: str) -> str:
         return self.site.url_for(f"assets/{name}")
@@ -131,7 +156,14 @@ class PageRenderer:
                            description or self.site.config.description,
                            (self.site_feed, *feeds))
 
-    def render(self, template: str, **context) -> str | None:
+    def render(self, path: str, template: str, shows: object, **context) -> str | None:
+        """The page's text, or None when it is unchanged (or its template failed).
+        ``shows`` is the data the page displays beyond its template and the site settings."""
+        key = fingerprint(self.template_key(template), self._site_key, shows)
+        self.keys[path] = key
+        if self.previous.get(path) == key:
+            self.kept.add(path)
+            return None
         if template in self._failed_templates:
             return None
         try:
@@ -141,14 +173,29 @@ class PageRenderer:
             self.problems.append(_template_problem(template, exc))
             return None
 
-    def render_all(self) -> dict[str, str]:
+    def template_key(self, name: str) -> str:
+        """A hash of the template and every template it extends, includes or imports."""
+        key = self._template_keys.get(name)
+        if key is None:
+            self._template_keys[name] = ""  # guards against a template that includes itself
+            try:
+                source = self.env.loader.get_source(self.env, name)[0]
+                found = jinja2.meta.find_referenced_templates(self.env.parse(source))
+                parts = sorted({part for part in found if part is not None})
+            except jinja2.TemplateError:
+                source, parts = name, []  # rendering reports the error with its line
+            key = self._template_keys[name] = fingerprint(
+                source, [self.template_key(part) for part in parts])
+        return key
+
+    def render_all(self) -> RenderedPages:
         pages: dict[str, str] = {}
         for path, text in self._pages():
             if text is not None:
                 pages[path] = text
         if self.problems:
             raise BuildError(self.problems)
-        return pages
+        return RenderedPages(pages, self.kept, self.keys)
 
     def _pages(self) -> Iterator[tuple[str, str | None]]:
         yield from self.note_pages(self.site.notes)
@@ -163,7 +210,10 @@ class PageRenderer:
         for note in notes:
             page = self.page("note", note.title, note.path, note.lang, note.summary,
                              self._category_feeds(note))
-            yield note.path, self.render("note.html", page=page, note=note)
+            shows = (_shown(note), _shown(note.older), _shown(note.newer),
+                     [_shown(n) for n in note.related], [_shown(n) for n in note.backlinks],
+                     self.scholarly.cite_key(note))
+            yield note.path, self.render(note.path, "note.html", shows, page=page, note=note)
 
     def _category_feeds(self, note: NoteView) -> tuple[Feed, ...]:
         return tuple(Feed(f"{self.site.config.title}: {c.name}", c.url + "feed.xml")
@@ -193,7 +243,8 @@ class PageRenderer:
             page_title = title if number == 1 else f"{title} (page {number})"
             page = self.page(kind, page_title, page_path, description=description, feeds=feeds)
             chunk = notes[(number - 1) * size:number * size]
-            yield page_path, self.render(template, page=page, notes=chunk,
+            shows = (page, pagination, [_shown(n) for n in chunk], description)
+            yield page_path, self.render(page_path, template, shows, page=page, notes=chunk,
                                          pagination=pagination, **extra)
 
     def _indexes(self) -> Iterator[tuple[str, str | None]]:
@@ -202,20 +253,33 @@ class PageRenderer:
                                    ("tags", "Tags", site.tags), ("venues", "Venues",
                                                                  site.venues)):
             path = f"{kind}/index.html"
-            yield path, self.render("terms.html", page=self.page(kind, title, path),
+            shows = [(t.name, t.url, len(t.notes), t.description) for t in terms]
+            yield path, self.render(path, "terms.html", shows, page=self.page(kind, title, path),
                                     terms=terms)
-        yield "archive/index.html", self.render(
-            "archive.html", page=self.page("archive", "Archive", "archive/index.html"),
-            years=site.years)
-        yield "digest/index.html", self.render(
-            "digest.html", page=self.page("digest", "Digest", "digest/index.html"),
-            years=site.years)
+        every_note = [_shown(n) for n in site.notes]
+        for kind, title in (("archive", "Archive"), ("digest", "Digest")):
+            path = f"{kind}/index.html"
+            yield path, self.render(path, f"{kind}.html", every_note,
+                                    page=self.page(kind, title, path), years=site.years)
         if site.config.search.enabled:
             yield "search/index.html", self.render(
-                "search.html", page=self.page("search", "Search", "search/index.html"),
+                "search/index.html", "search.html", (),
+                page=self.page("search", "Search", "search/index.html"),
                 categories=site.categories, years=site.years)
-        yield "404.html", self.render("404.html", page=self.page("404", "Page not found",
-                                                                 "404.html"))
+        yield "404.html", self.render("404.html", "404.html", (),
+                                      page=self.page("404", "Page not found", "404.html"))
+
+
+def _shown(note: NoteView | None) -> tuple[str, str] | None:
+    """What identifies everything a page can show of a note: its bytes and its URL."""
+    return (note.note.digest, note.url) if note is not None else None
+
+
+def _site_key(site: Site) -> str:
+    """What every page may show of the whole site: settings, indexes and their sizes."""
+    terms = [(t.kind, t.name, t.url, len(t.notes)) for group in (
+        site.categories, site.tags, site.venues, site.years) for t in group]
+    return fingerprint(site.config, terms, len(site.notes))
 
 
 def _template_problem(template: str, exc: jinja2.TemplateError) -> Problem:
@@ -240,6 +304,7 @@ def _short(filename: str) -> str:
     return filename
 
 
-def render_pages(site: Site, env: jinja2.Environment) -> dict[str, str]:
-    """Every HTML page of the site, keyed by output path."""
-    return PageRenderer(site, env).render_all()
+def render_pages(site: Site, env: jinja2.Environment,
+                 previous: dict[str, str] | None = None) -> RenderedPages:
+    """Every HTML page of the site that changed since ``previous`` (page fingerprints)."""
+    return PageRenderer(site, env, previous).render_all()

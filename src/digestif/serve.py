@@ -25,6 +25,7 @@ from pathlib import Path
 import watchfiles
 
 from .build import BuildOptions, BuildResult, build
+from .cache import CacheState
 from .config import CONFIG_FILE, ConfigError, load_config
 from .console import Console
 from .errors import BuildError, Problem
@@ -58,10 +59,11 @@ class ServeError(Exception):
 
 
 def build_preview(site_dir: Path, options: BuildOptions, changes: Changes,
-                  console: Console) -> BuildResult:
+                  console: Console, cache: CacheState | None = None) -> BuildResult:
     """The dev server's one build call. ``changes`` is empty for the first build; an
-    incremental build can use it to redo only what the changed files affect."""
-    return build(site_dir, options, console)
+    incremental build can use it to redo only what the changed files affect. ``cache`` is the
+    previous build's :attr:`BuildResult.cache`, kept in memory between rebuilds."""
+    return build(site_dir, options, console, cache)
 
 
 def serve(site_dir: Path, options: ServeOptions, console: Console) -> int:
@@ -108,6 +110,7 @@ class DevServer:
         self._http: PreviewServer | None = None
         self._serving = False
         self._shown_warnings: set[Problem] = set()
+        self._cache: CacheState | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -198,7 +201,9 @@ class DevServer:
                                drafts=self.options.drafts)
         # The first build may be long enough for a progress bar; rebuilds print one line.
         console = self.console if not changes else Console(quiet=True)
-        return base_path, build_preview(self.site_dir, options, changes, console)
+        result = build_preview(self.site_dir, options, changes, console, self._cache)
+        self._cache = result.cache
+        return base_path, result
 
     def _report_success(self, changes: Changes, result: BuildResult, seconds: float) -> None:
         new_warnings = [w for w in result.warnings if w not in self._shown_warnings]

@@ -1,8 +1,11 @@
 """Stage 6: the only code that touches the output folder.
 
-The site is written into a temporary folder beside the output and swapped into place only when
-every file was written, so a failed build leaves the previous output exactly as it was, and files
-no longer produced disappear. A folder digestif did not create is never replaced.
+A full build is written into a temporary folder beside the output and swapped into place only
+when every file was written, so an interrupted write leaves the previous output exactly as it
+was, and files no longer produced disappear. An incremental build (:func:`update_site`) writes
+only the files whose bytes changed, each atomically, and removes the ones no longer produced.
+Both run only after every other stage succeeded, so a build with errors writes nothing. A folder
+digestif did not create is never replaced.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def check_output_paths(paths) -> list[Problem]:
 
 
 def write_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, Path],
-               finalize: Callable[[Path], object] | None = None) -> WriteResult:
+               finalize: Callable[[Path], object] | None = None, token: str = "") -> WriteResult:
     """Write ``files`` (path -> content) and ``copies`` (path -> source file) as the new site.
 
     ``finalize`` runs on the complete temporary folder just before the swap, for work that needs
@@ -50,7 +53,7 @@ def write_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, P
     temporary = out_dir.parent / f".digestif-tmp-{out_dir.name}-{os.getpid()}"
     shutil.rmtree(temporary, ignore_errors=True)
     try:
-        total = _write_all(temporary, files, copies)
+        total = _write_all(temporary, files, copies, token)
         if finalize is not None:
             finalize(temporary)
         _swap(temporary, out_dir)
@@ -67,7 +70,86 @@ def _refuse_foreign_folder(out_dir: Path) -> None:
         raise BuildError([Problem(str(out_dir), "is a file, not a folder; choose another --out")])
 
 
-def _write_all(root: Path, files: dict[str, str | bytes], copies: dict[str, Path]) -> int:
+def update_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, Path],
+                kept: set[str], previous: set[str],
+                finalize: Callable[[Path], object] | None = None) -> WriteResult:
+    """Bring the output of the previous build up to date in place.
+
+    ``files`` are written when their bytes differ from what is there, ``copies`` when size or
+    modification time differ, ``kept`` pages are left alone, and whatever the previous build
+    wrote (``previous``) that is no longer produced is removed."""
+    problems = check_output_paths([*files, *copies, *kept])
+    if problems:
+        raise BuildError(problems)
+    written = total = 0
+    for path, content in files.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        if _replace_if_changed(out_dir / path, data):
+            written, total = written + 1, total + len(data)
+    for path, source in copies.items():
+        if _copy_if_changed(source, out_dir / path):
+            written, total = written + 1, total + source.stat().st_size
+    for path in previous - files.keys() - copies.keys() - kept:
+        _remove(out_dir, path)
+    if finalize is not None:
+        finalize(out_dir)
+    return WriteResult(written, total)
+
+
+def produced(files: dict[str, object], copies: dict[str, Path], kept: set[str]) -> set[str]:
+    """Every path a build's output holds (besides what ``finalize`` adds)."""
+    return set(files) | set(copies) | kept
+
+
+def output_token(out_dir: Path) -> str:
+    """The token the last build wrote into the output's marker file ("" if none)."""
+    try:
+        text = (out_dir / MARKER_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    return text.rpartition("build ")[2].strip() if "build " in text else ""
+
+
+def _replace_if_changed(target: Path, data: bytes) -> bool:
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+    except OSError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.digestif-{os.getpid()}")
+    partial.write_bytes(data)
+    os.replace(partial, target)
+    return True
+
+
+def _copy_if_changed(source: Path, target: Path) -> bool:
+    try:
+        old, new = target.stat(), source.stat()
+        if old.st_size == new.st_size and old.st_mtime_ns == new.st_mtime_ns:
+            return False
+    except OSError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.digestif-{os.getpid()}")
+    shutil.copy2(source, partial)
+    os.replace(partial, target)
+    return True
+
+
+def _remove(root: Path, path: str) -> None:
+    """Delete a file and the folders it leaves empty, never above ``root``."""
+    target = root / path
+    target.unlink(missing_ok=True)
+    folder = target.parent
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+
+
+def _write_all(root: Path, files: dict[str, str | bytes], copies: dict[str, Path],
+               token: str = "") -> int:
     root.mkdir(parents=True)
     made: set[Path] = {root}
     total = 0
@@ -80,12 +162,14 @@ def _write_all(root: Path, files: dict[str, str | bytes], copies: dict[str, Path
         return destination
 
     for path, source in copies.items():
-        total += shutil.copyfile(source, target(path)).stat().st_size
+        # copy2 keeps the modification time, which is how update_site spots changed copies.
+        total += shutil.copy2(source, target(path)).stat().st_size
     for path, content in files.items():
         data = content.encode("utf-8") if isinstance(content, str) else content
         target(path).write_bytes(data)
         total += len(data)
-    (root / MARKER_FILE).write_text(MARKER_TEXT, encoding="utf-8")
+    (root / MARKER_FILE).write_text(MARKER_TEXT + (f"build {token}\n" if token else ""),
+                                    encoding="utf-8")
     return total
 
 

@@ -1,0 +1,128 @@
+"""Incremental builds: after any change, the output equals what a full build makes, and pages
+that show nothing that changed are not written again."""
+
+from __future__ import annotations
+
+import shutil
+
+import feedparser
+
+from conftest import parse_html, snapshot, write_note
+from digestif.build import BuildOptions, build
+from digestif.cache import CACHE_DIR
+
+
+def full_build_of(site, tmp_path):
+    """What a cold build of the same site produces, for comparison."""
+    copy = tmp_path / "cold"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("_site", CACHE_DIR))
+    build(copy, BuildOptions(use_cache=False))
+    return _without_marker(snapshot(copy / "_site"))
+
+
+def _without_marker(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The output minus the marker (it holds a build id); Pagefind's bundle varies in key order
+    and hashed file names from run to run, so only its number of files is compared."""
+    kept = {path: data for path, data in files.items()
+            if path != ".digestif-output" and not path.startswith("pagefind/")}
+    kept["pagefind files"] = sum(path.startswith("pagefind/") for path in files)
+    return kept
+
+
+def mtimes(folder):
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def test_nothing_changed_does_nothing(built):
+    site, first = built("example")
+    before = mtimes(site / "_site")
+    second = build(site)
+    assert second.unchanged and second.files == 0
+    assert (second.notes, second.pages) == (first.notes, first.pages)
+    assert mtimes(site / "_site") == before
+    assert second.warnings == first.warnings, "warnings are repeated on every build"
+
+
+def test_editing_a_title_updates_every_page_and_feed_that_shows_it(built, tmp_path):
+    site, _ = built("example")
+    before = mtimes(site / "_site")
+    note = site / "content" / "papers" / "pft-sr.md"
+    note.write_text(note.read_text().replace(
+        "title: Progressive Focused Transformer for Single Image Super-Resolution",
+        "title: Progressive Focusing, Renamed"))
+    result = build(site)
+    out = site / "_site"
+    assert not result.unchanged
+    assert parse_html(out / "papers" / "pft-sr" / "index.html").find(".//h1").text == \
+        "Progressive Focusing, Renamed"
+    for listing in ("categories/super-resolution/index.html", "digest/index.html",
+                    "archive/index.html", "papers/flashattention/index.html"):
+        text = "".join(parse_html(out / listing).itertext())
+        assert "Progressive Focusing, Renamed" in text, listing
+    titles = [e.title for e in feedparser.parse((out / "feed.xml").read_bytes()).entries]
+    assert "Progressive Focusing, Renamed" in titles
+    after = mtimes(out)
+    untouched = [p for p in ("papers/lora/index.html", "tags/lora/index.html",
+                             "categories/systems/index.html") if after[p] == before[p]]
+    assert untouched == ["papers/lora/index.html", "tags/lora/index.html",
+                         "categories/systems/index.html"]
+    assert _without_marker(snapshot(out)) == full_build_of(site, tmp_path)
+
+
+def test_adding_and_removing_notes_matches_a_full_build(built, tmp_path):
+    site, _ = built("example")
+    write_note(site, "papers/new.md", "---\ntitle: A New Paper\ndate: 2025-12-01\n"
+                                      "categories: [Systems]\ntags: [lora]\n---\nNew [[lora]].\n")
+    (site / "content" / "papers" / "qlora.md").unlink()
+    build(site)
+    out = site / "_site"
+    assert (out / "papers" / "new" / "index.html").is_file()
+    assert not (out / "papers" / "qlora").exists()
+    assert _without_marker(snapshot(out)) == full_build_of(site, tmp_path)
+
+
+def test_a_template_change_rerenders_the_pages_that_use_it(built):
+    site, _ = built("example")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "note.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p id="custom">{{ note.title }}</p>'
+        "{% endblock %}")
+    build(site)
+    page = parse_html(site / "_site" / "papers" / "lora" / "index.html")
+    assert page.find(".//p[@id='custom']") is not None
+    home = parse_html(site / "_site" / "index.html")
+    assert home.find(".//p[@id='custom']") is None
+
+
+def test_a_deleted_output_or_a_broken_cache_means_a_full_build(built):
+    site, first = built("example")
+    shutil.rmtree(site / "_site")
+    again = build(site)
+    assert not again.unchanged and (site / "_site" / "papers" / "lora" / "index.html").is_file()
+    for cache_file in (site / CACHE_DIR).glob("*.pickle"):
+        cache_file.write_bytes(b"not a pickle")
+    third = build(site)
+    assert not third.unchanged and third.pages == first.pages
+
+
+def test_a_failed_incremental_build_changes_nothing(built):
+    site, _ = built("example")
+    before = snapshot(site / "_site")
+    write_note(site, "papers/broken.md", "---\ntitle: [x]\ndate: 2025-01-01\n---\n")
+    lora = site / "content" / "papers" / "lora.md"
+    lora.write_text(lora.read_text().replace("LoRA: Low-Rank", "LoRA: Very Low-Rank"))
+    try:
+        build(site)
+    except Exception:  # noqa: BLE001 - the build must fail; what matters is the output
+        pass
+    assert snapshot(site / "_site") == before
+    (site / "content" / "papers" / "broken.md").unlink()
+    build(site)
+    assert "Very Low-Rank" in parse_html(
+        site / "_site" / "papers" / "lora" / "index.html").find(".//h1").text
+
+
+def test_no_cache_option_neither_reads_nor_writes_the_cache(built):
+    site, _ = built("minimal", use_cache=False)
+    assert not (site / CACHE_DIR).exists()
