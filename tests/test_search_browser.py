@@ -137,8 +137,10 @@ def test_a_year_filter_alone_lists_that_years_notes(browser, site_url):
                                                 site_url + "papers/lora/"]
 
 
-def test_the_header_box_shows_live_results_and_links_to_the_search_page(browser, site_url):
-    browser.get(site_url + "papers/flashattention/")
+@pytest.mark.parametrize("page", ["papers/flashattention/", "papers/chain-of-zoom-ko/"])
+def test_the_header_box_shows_live_results_and_links_to_the_search_page(browser, site_url,
+                                                                        page):
+    browser.get(site_url + page)  # an English page, and a Korean one searching English notes
     box = browser.find_element(By.ID, "header-search")
     box.send_keys("adaptation")
     found = WebDriverWait(browser, WAIT_SECONDS).until(lambda d: results(d, ".search-popup"))
