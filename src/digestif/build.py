@@ -21,6 +21,7 @@ from pathlib import Path
 from pygments.formatters import HtmlFormatter
 
 from .cache import (
+    CACHE_DIR,
     CachedNote,
     CacheState,
     file_digest,
@@ -120,7 +121,8 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     problems.raise_if_errors(strict=options.strict)
     incremental = _can_update(state, config)
     with _stage("render"):
-        output = render_site(site, state.pages if incremental else None)
+        bytecode_dir = config.site_dir / CACHE_DIR / "templates" if options.use_cache else None
+        output = render_site(site, state.pages if incremental else None, bytecode_dir)
     with _stage("write"):
         written = _write(config, output, copies, state, incremental, search.finalizer(site))
     pages = sum(1 for path in output.page_keys if path.endswith(".html"))
@@ -265,12 +267,14 @@ def _remember(state: CacheState, site: Site, output: SiteFiles, copies: dict[str
     state.counts = counts
 
 
-def render_site(site: Site, previous_pages: dict[str, str] | None = None) -> SiteFiles:
+def render_site(site: Site, previous: dict[str, str] | None = None,
+                bytecode_dir: Path | None = None) -> SiteFiles:
     """Every generated file of the site (pages, feeds, sitemap…), keyed by output path; pages
-    whose fingerprint is in ``previous_pages`` are not rendered again."""
-    pages = render_pages(site, make_environment(site.config.site_dir), previous_pages)
-    files: dict[str, str | bytes] = dict(pages.pages)
-    files.update(render_feeds(site))
+    and feeds whose fingerprint is in ``previous`` are not made again. Compiled templates are
+    kept in ``bytecode_dir`` when given."""
+    pages = render_pages(site, make_environment(site.config.site_dir, bytecode_dir), previous)
+    feeds = render_feeds(site, previous)
+    files: dict[str, str | bytes] = {**pages.pages, **feeds.pages}
     files["sitemap.xml"] = render_sitemap(site, list(pages.keys))
     files["robots.txt"] = render_robots(site)
     files.update(render_exports(site))  # papers.bib, papers.json
@@ -278,7 +282,7 @@ def render_site(site: Site, previous_pages: dict[str, str] | None = None) -> Sit
     files[".nojekyll"] = ""
     if site.config.cname:
         files["CNAME"] = site.config.cname + "\n"
-    return SiteFiles(files, pages.kept, pages.keys)
+    return SiteFiles(files, pages.kept | feeds.kept, pages.keys | feeds.keys)
 
 
 def code_stylesheet() -> str:
@@ -308,9 +312,14 @@ def _copies(site: Site, problems: Problems) -> dict[str, Path]:
     config = site.config
     copies = _tree(THEME_DIR / "static", "assets/")
     copies.update(_tree(config.site_dir / "static", ""))
+    site_root = config.site_dir.resolve()
     for output, (source, note) in site.assets.items():
         path = config.site_dir / source
-        if path.is_file():
+        if path.is_file() and not path.resolve().is_relative_to(site_root):
+            # A "figure" that links to ~/.ssh/id_rsa must not be published.
+            problems.error(note, f"links to {source}, a symbolic link to a file outside the "
+                           "site; copy the file into the site instead", field="links")
+        elif path.is_file():
             copies[output] = path
         else:
             problems.warn(note, f"links to {source}, which does not exist", field="links")

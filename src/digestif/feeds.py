@@ -14,7 +14,9 @@ from xml.sax.saxutils import escape
 from feedgen.feed import FeedGenerator
 
 from . import __version__
+from .cache import fingerprint
 from .model import NoteView, Site, Term
+from .render import RenderedPages, shown_key
 
 _URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
 
@@ -30,15 +32,25 @@ def absolute_links(html: str, page_url: str) -> str:
     return _URL_ATTRIBUTE.sub(replace, html)
 
 
-def render_feeds(site: Site) -> dict[str, bytes]:
-    """``feed.xml`` and ``<category path>/feed.xml`` for every category."""
-    feeds = {"feed.xml": _atom(site, site.notes, site.config.title, "feed.xml", "")}
+def render_feeds(site: Site, previous: dict[str, str] | None = None) -> RenderedPages:
+    """``feed.xml`` and ``<category path>/feed.xml`` for every category; a feed whose entries
+    and settings are unchanged since ``previous`` (fingerprints) is not made again."""
+    result = RenderedPages({}, set(), {})
+    feeds = [("feed.xml", site.notes, site.config.title, "", None)]
     for category in site.categories:
         directory = category.path.removesuffix("index.html")
-        feeds[directory + "feed.xml"] = _atom(
-            site, category.notes, f"{site.config.title}: {category.name}",
-            directory + "feed.xml", directory, category)
-    return feeds
+        feeds.append((directory + "feed.xml", category.notes,
+                      f"{site.config.title}: {category.name}", directory, category))
+    for path, notes, title, home, category in feeds:
+        entries = notes[:site.config.feed.entries]
+        key = fingerprint(__version__, site.config, title, category and category.description,
+                          [shown_key(n) for n in entries])
+        result.keys[path] = key
+        if (previous or {}).get(path) == key:
+            result.kept.add(path)
+        else:
+            result.pages[path] = _atom(site, entries, title, path, home, category)
+    return result
 
 
 def _atom(site: Site, notes: list[NoteView], title: str, self_path: str, home_path: str,
@@ -54,7 +66,7 @@ def _atom(site: Site, notes: list[NoteView], title: str, self_path: str, home_pa
     feed.link(href=site.permalink_for(self_path), rel="self", type="application/atom+xml")
     feed.language(config.language)
     feed.generator("digestif", __version__)
-    entries = notes[:config.feed.entries]
+    entries = notes
     feed.updated(max((_updated(n) for n in entries), default=datetime(1970, 1, 1, tzinfo=UTC)))
     for note in entries:
         _add_entry(feed, note, site)

@@ -80,9 +80,14 @@ class SiteContext:
     extra: dict = field(default_factory=dict)
 
 
-def make_environment(site_dir: Path) -> jinja2.Environment:
-    """Templates from the site's ``templates/`` first, then the built-in theme."""
+def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """Templates from the site's ``templates/`` first, then the built-in theme. With
+    ``bytecode_dir``, compiled templates are kept there between builds."""
+    cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None
+    if bytecode_dir:
+        bytecode_dir.mkdir(parents=True, exist_ok=True)
     env = jinja2.Environment(
+        bytecode_cache=cache,
         loader=jinja2.ChoiceLoader([
             jinja2.FileSystemLoader(str(site_dir / "templates")),
             jinja2.FileSystemLoader(str(THEME_DIR / "templates")),
@@ -210,8 +215,8 @@ class PageRenderer:
         for note in notes:
             page = self.page("note", note.title, note.path, note.lang, note.summary,
                              self._category_feeds(note))
-            shows = (_shown(note), _shown(note.older), _shown(note.newer),
-                     [_shown(n) for n in note.related], [_shown(n) for n in note.backlinks],
+            shows = (shown_key(note), shown_key(note.older), shown_key(note.newer),
+                     [shown_key(n) for n in note.related], [shown_key(n) for n in note.backlinks],
                      self.scholarly.cite_key(note))
             yield note.path, self.render(note.path, "note.html", shows, page=page, note=note)
 
@@ -243,7 +248,7 @@ class PageRenderer:
             page_title = title if number == 1 else f"{title} (page {number})"
             page = self.page(kind, page_title, page_path, description=description, feeds=feeds)
             chunk = notes[(number - 1) * size:number * size]
-            shows = (page, pagination, [_shown(n) for n in chunk], description)
+            shows = (page, pagination, [shown_key(n) for n in chunk], description)
             yield page_path, self.render(page_path, template, shows, page=page, notes=chunk,
                                          pagination=pagination, **extra)
 
@@ -256,7 +261,7 @@ class PageRenderer:
             shows = [(t.name, t.url, len(t.notes), t.description) for t in terms]
             yield path, self.render(path, "terms.html", shows, page=self.page(kind, title, path),
                                     terms=terms)
-        every_note = [_shown(n) for n in site.notes]
+        every_note = [shown_key(n) for n in site.notes]
         for kind, title in (("archive", "Archive"), ("digest", "Digest")):
             path = f"{kind}/index.html"
             yield path, self.render(path, f"{kind}.html", every_note,
@@ -270,7 +275,7 @@ class PageRenderer:
                                       page=self.page("404", "Page not found", "404.html"))
 
 
-def _shown(note: NoteView | None) -> tuple[str, str] | None:
+def shown_key(note: NoteView | None) -> tuple[str, str] | None:
     """What identifies everything a page can show of a note: its bytes and its URL."""
     return (note.note.digest, note.url) if note is not None else None
 
