@@ -110,7 +110,33 @@ def _decode(file: NoteFile, raw: bytes, problems: Problems) -> str | None:
         problems.error(file.source, f"is not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be "
                        "decoded; save the file as UTF-8", line)
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return _drop_control_characters(text.replace("\r\n", "\n").replace("\r", "\n"),
+                                    file.source, problems)
+
+
+# Feeds (XML 1.0) cannot carry these at all and HTML calls them errors; text pasted from a PDF
+# brings form feeds and the like.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _drop_control_characters(text: str, source: str, problems: Problems) -> str:
+    first = _CONTROL.search(text)
+    if first is None:
+        return text
+    problems.warn(source, f"control character U+{ord(first.group()):04X} removed (and any "
+                  "others): HTML and feeds cannot carry it", text.count("\n", 0, first.start()) + 1)
+    return _CONTROL.sub("", text)
+
+
+def _control_character_in(value: object) -> str | None:
+    """The first control character in a front-matter value (YAML escapes such as "\\x16")."""
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        return found.group() if found else None
+    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+    if not isinstance(items, list):
+        return None
+    return next((c for c in map(_control_character_in, items) if c), None)
 
 
 def _split_front_matter(text: str, source: str, problems: Problems):
@@ -267,6 +293,11 @@ class _NoteBuilder:
 
     def build(self, body: str, body_line: int, digest: str) -> Note | None:
         data = self.data
+        for key, value in data.items():
+            character = _control_character_in(value)
+            if character:
+                self.error(str(key), f"contains the control character U+{ord(character):04X}, "
+                           "which HTML and feeds cannot carry; remove it")
         for key in data:
             if key == "permalink":
                 self.warn(key, "ignored; digestif builds URLs from site.toml [permalinks]")
@@ -375,7 +406,7 @@ class _NoteBuilder:
         if value is not None and not isinstance(value, dict):
             self.error("links", f"expected a mapping of label to URL (e.g. 'code: https://…'), "
                        f"found a {_type_name(value)}")
-            return ()
+            value = None  # 'link' below is still checked: every mistake in one run
         for label, url in (value or {}).items():
             if not isinstance(url, str) or not url.strip():
                 self.error("links", f"expected a URL for '{label}', found {quote(url)}")
