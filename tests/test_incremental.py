@@ -126,3 +126,14 @@ def test_a_failed_incremental_build_changes_nothing(built):
 def test_no_cache_option_neither_reads_nor_writes_the_cache(built):
     site, _ = built("minimal", use_cache=False)
     assert not (site / CACHE_DIR).exists()
+
+
+def test_turning_search_off_removes_the_index(built):
+    site, _ = built("example")
+    if not (site / "_site" / "pagefind").is_dir():
+        pytest.skip("Pagefind is not installed here: pip install 'pagefind[extended]'")
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text() + "\n[search]\nenabled = false\n")
+    build(site)
+    assert not (site / "_site" / "pagefind").exists()
+    assert not (site / "_site" / "search").exists()

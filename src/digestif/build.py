@@ -120,6 +120,7 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     copies = _copies(site, problems)
     problems.raise_if_errors(strict=options.strict)
     incremental = _can_update(state, config)
+    state.config = fingerprint(config)
     with _stage("render"):
         bytecode_dir = config.site_dir / CACHE_DIR / "templates" if options.use_cache else None
         output = render_site(site, state.pages if incremental else None, bytecode_dir)
@@ -244,8 +245,11 @@ def _unchanged(state: CacheState, inputs: str, config: SiteConfig) -> bool:
 
 
 def _can_update(state: CacheState, config: SiteConfig) -> bool:
-    """The output is the one the cache describes, so only what changed needs writing."""
-    return bool(state.token) and output_token(config.output_path) == state.token
+    """The output is the one the cache describes and the settings are the same (a settings
+    change touches every page, and may drop whole features such as search), so only what
+    changed needs writing."""
+    return bool(state.token) and state.config == fingerprint(config) and \
+        output_token(config.output_path) == state.token
 
 
 def _write(config: SiteConfig, output: SiteFiles, copies: dict[str, Path], state: CacheState,

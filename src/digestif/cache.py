@@ -50,6 +50,8 @@ class CacheState:
     """(signature of every note's relation keys, source -> related sources)."""
     inputs: str = ""
     """Fingerprint of every input of the last successful build."""
+    config: str = ""
+    """Fingerprint of the settings of the last build: any change means a full write."""
     token: str = ""
     """Written into the output's marker file: proves the output is the one this state
     describes (a deleted or replaced output means a full build)."""
