@@ -24,6 +24,7 @@ from .cache import (
     CACHE_DIR,
     CachedNote,
     CacheState,
+    Fragments,
     file_digest,
     fingerprint,
     load_cache,
@@ -39,7 +40,7 @@ from .model import Site, build_site
 from .note import Note
 from .reader import NoteFile, find_notes, parse_note
 from .render import THEME_DIR, make_environment, render_pages
-from .scholarly import render_exports
+from .scholarly import Scholarly, render_exports
 from .search import IndexStats, SearchIndexer
 from .writer import WriteResult, output_token, produced, update_site, write_site
 
@@ -123,7 +124,10 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     state.config = fingerprint(config)
     with _stage("render"):
         bytecode_dir = config.site_dir / CACHE_DIR / "templates" if options.use_cache else None
-        output = render_site(site, state.pages if incremental else None, bytecode_dir)
+        fragments = Fragments(state.fragments)
+        output = render_site(site, state.pages if incremental else None, bytecode_dir,
+                             fragments)
+        state.fragments = fragments.current
     with _stage("write"):
         written = _write(config, output, copies, state, incremental, search.finalizer(site))
     pages = sum(1 for path in output.page_keys if path.endswith(".html"))
@@ -272,16 +276,18 @@ def _remember(state: CacheState, site: Site, output: SiteFiles, copies: dict[str
 
 
 def render_site(site: Site, previous: dict[str, str] | None = None,
-                bytecode_dir: Path | None = None) -> SiteFiles:
+                bytecode_dir: Path | None = None, fragments: Fragments | None = None) -> SiteFiles:
     """Every generated file of the site (pages, feeds, sitemap…), keyed by output path; pages
     and feeds whose fingerprint is in ``previous`` are not made again. Compiled templates are
     kept in ``bytecode_dir`` when given."""
-    pages = render_pages(site, make_environment(site.config.site_dir, bytecode_dir), previous)
+    scholarly = Scholarly(site, fragments)
+    env = make_environment(site.config.site_dir, bytecode_dir)
+    pages = render_pages(site, env, previous, scholarly)
     feeds = render_feeds(site, previous)
     files: dict[str, str | bytes] = {**pages.pages, **feeds.pages}
     files["sitemap.xml"] = render_sitemap(site, list(pages.keys))
     files["robots.txt"] = render_robots(site)
-    files.update(render_exports(site))  # papers.bib, papers.json
+    files.update(render_exports(scholarly))  # papers.bib, papers.json
     files["assets/highlight.css"] = code_stylesheet()
     files[".nojekyll"] = ""
     if site.config.cname:

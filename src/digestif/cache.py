@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -58,8 +59,28 @@ class CacheState:
     outputs: set[str] = field(default_factory=set)
     """Every path the last build wrote, so an incremental build can remove what is gone."""
     warnings: list[Problem] = field(default_factory=list)
+    fragments: dict[str, str] = field(default_factory=dict)
+    """Text made from one note for a list of every note (digest entries, BibTeX entries)."""
     counts: tuple[int, int] = (0, 0)
     """(notes, pages) of the last build, for the summary of a build that changed nothing."""
+
+
+class Fragments:
+    """Text made from one note for pages that list every note, reused while its key is the
+    same, so a one-note edit does not redo thousands of digest or BibTeX entries."""
+
+    def __init__(self, previous: dict[str, str] | None = None):
+        self.previous = previous or {}
+        self.current: dict[str, str] = {}
+        """The fragments this build used: what the cache keeps for the next one."""
+
+    def get(self, key_parts: tuple, make: Callable[[], str]) -> str:
+        key = fingerprint(*key_parts)
+        text = self.current.get(key)
+        if text is None:
+            text = self.previous.get(key)
+            self.current[key] = text = make() if text is None else text
+        return text
 
 
 def fingerprint(*parts: object) -> str:

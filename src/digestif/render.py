@@ -16,6 +16,8 @@ from pathlib import Path
 
 import jinja2
 import jinja2.meta
+import jinja2.runtime
+from markupsafe import Markup
 
 from .cache import fingerprint
 from .errors import BuildError, Problem
@@ -135,7 +137,7 @@ class PageRenderer:
     ``previous`` is not rendered again."""
 
     def __init__(self, site: Site, env: jinja2.Environment,
-                 previous: dict[str, str] | None = None):
+                 previous: dict[str, str] | None = None, scholarly: Scholarly | None = None):
         self.site, self.env = site, env
         self.previous = previous or {}
         self.keys: dict[str, str] = {}
@@ -147,8 +149,9 @@ class PageRenderer:
         self._site_key = _site_key(site)
         self.site_feed = Feed(f"{site.config.title} (all notes)", self.context.feed_url)
         env.globals.update(site=self.context, asset=self.asset_url, url=site.url_for)
-        self.scholarly = Scholarly(site)
+        self.scholarly = scholarly or Scholarly(site)
         env.globals["scholarly"] = self.scholarly  # citation tags, BibTeX, digest facets
+        env.globals["fragment"] = self.fragment
 
     def asset_url(self, name: str) -> str:
         return self.site.url_for(f"assets/{name}")
@@ -177,6 +180,18 @@ class PageRenderer:
             self._failed_templates.add(template)
             self.problems.append(_template_problem(template, exc))
             return None
+
+    @jinja2.pass_context
+    def fragment(self, context: jinja2.runtime.Context, template: str,
+                 note: NoteView) -> Markup:
+        """``{{ fragment("_digest_entry.html", note) }}``: the partial rendered for one note,
+        reused from the last build while the note, the partial and the settings are the same.
+        Pages listing every note then cost little when one note changes."""
+        page = context["page"]
+        key = ("fragment", self.template_key(template), self._site_key, shown_key(note),
+               page.kind, page.lang)
+        return Markup(self.scholarly.fragments.get(key, lambda: self.env.get_template(
+            template).render({**context.get_all(), "note": note})))
 
     def template_key(self, name: str) -> str:
         """A hash of the template and every template it extends, includes or imports."""
@@ -309,7 +324,7 @@ def _short(filename: str) -> str:
     return filename
 
 
-def render_pages(site: Site, env: jinja2.Environment,
-                 previous: dict[str, str] | None = None) -> RenderedPages:
+def render_pages(site: Site, env: jinja2.Environment, previous: dict[str, str] | None = None,
+                 scholarly: Scholarly | None = None) -> RenderedPages:
     """Every HTML page of the site that changed since ``previous`` (page fingerprints)."""
-    return PageRenderer(site, env, previous).render_all()
+    return PageRenderer(site, env, previous, scholarly).render_all()

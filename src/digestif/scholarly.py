@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from .cache import Fragments
 from .model import NoteView, Site, venue_group
 from .note import Note
 from .reader import normalise_arxiv
@@ -345,9 +346,8 @@ def _paper_record(view: NoteView, paper: Paper, key: str) -> dict:
     }
 
 
-def render_exports(site: Site) -> dict[str, str]:
+def render_exports(scholarly: Scholarly) -> dict[str, str]:
     """The site's machine-readable files, by output path."""
-    scholarly = Scholarly(site)
     return {"papers.bib": scholarly.papers_bib(), "papers.json": scholarly.papers_json()}
 
 
@@ -405,8 +405,9 @@ class Scholarly:
     """Everything above for one site, each paper's facts and the keys computed once; templates
     see it as the ``scholarly`` global."""
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, fragments: Fragments | None = None):
         self.site = site
+        self.fragments = fragments or Fragments()
         self._papers: dict[str, Paper] = {}
         self._keys: dict[str, str] | None = None
 
@@ -423,7 +424,9 @@ class Scholarly:
         return self._keys[view.note.source]
 
     def bibtex(self, view: NoteView) -> str:
-        return bibtex_entry(self.paper(view), self.cite_key(view))
+        key = self.cite_key(view)
+        return self.fragments.get(("bibtex", view.note.digest, key),
+                                  lambda: bibtex_entry(self.paper(view), key))
 
     def citation_meta(self, view: NoteView) -> list[tuple[str, str]]:
         return citation_meta(self.paper(view))
@@ -444,8 +447,14 @@ class Scholarly:
         return "\n".join(self.bibtex(view) for view in self.site.notes)
 
     def papers_json(self) -> str:
+        """One paper per line, so the file diffs well from build to build."""
         config = self.site.config
-        records = [_paper_record(view, self.paper(view), self.cite_key(view))
-                   for view in self.site.notes]
-        data = {"title": config.title, "url": config.base_url, "papers": records}
-        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        records = ",\n".join(self._record_json(view) for view in self.site.notes)
+        head = json.dumps({"title": config.title, "url": config.base_url}, ensure_ascii=False)
+        return head[:-1] + ', "papers": [\n' + records + "\n]}\n"
+
+    def _record_json(self, view: NoteView) -> str:
+        key = self.cite_key(view)
+        return self.fragments.get(
+            ("papers.json", view.note.digest, view.permalink, view.lang, key),
+            lambda: json.dumps(_paper_record(view, self.paper(view), key), ensure_ascii=False))
