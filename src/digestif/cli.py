@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="digestif", description="A static site generator for research-paper digests.")
     parser.add_argument("--version", action="version", version=f"digestif {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for add in (_add_build, _add_serve, _add_init, _add_new, _add_check):
+    for add in (_add_build, _add_import, _add_serve, _add_init, _add_new, _add_check):
         add(commands)
     return parser
 
