@@ -6,6 +6,7 @@ links percent-encode them, files on disk keep the plain text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -16,6 +17,7 @@ _JEKYLL_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-")
 SAFE_SLUG = re.compile(r"^[\w][\w.-]*$")
 
 
+@functools.lru_cache(maxsize=65536)  # the same few hundred category and tag names, many times
 def slugify(text: str) -> str:
     """``"Efficient Tuning"`` -> ``"efficient-tuning"``; ``"초해상도 복원"`` -> ``"초해상도-복원"``.
 
