@@ -148,8 +148,9 @@ def test_an_unresolved_relative_note_link_is_named_as_such():
 
 
 def test_relative_links_on_the_404_page_are_broken_wherever_it_is_served():
-    found = problems_in({"404.html": '<a href="digest/">d</a><a href="/notes/digest/">ok</a>'},
-                        {"digest/index.html"})
+    found = problems_in({"index.html": '<a href="digest/">fine here</a>',
+                         "404.html": '<a href="digest/">d</a><a href="/notes/digest/">ok</a>',
+                         "zz.html": '<a href="digest/">fine here too</a>'}, {"digest/index.html"})
     assert list(found) == [("404.html", "digest/")]
 
 
@@ -319,8 +320,9 @@ def test_check_writes_nothing_but_the_output_and_the_cache(site_copy, server):
     before = {p for p in site.rglob("*") if "_site" not in p.parts}
     assert main(["check", str(site), "-q", "--external"]) == 0
     after = {p for p in site.rglob("*") if "_site" not in p.parts}
-    assert {p.relative_to(site).as_posix() for p in after - before} == {
-        ".digestif-cache", f".digestif-cache/{CACHE_FILE}"}
+    new = {p.relative_to(site).as_posix() for p in after - before}
+    assert f".digestif-cache/{CACHE_FILE}" in new
+    assert {p for p in new if not p.startswith(".digestif-cache")} == set()
 
 
 def test_check_is_a_documented_command(capsys):

@@ -223,8 +223,26 @@ class _Resolver:
         self.scheme, self.host, self.base_path = base.scheme, base.netloc.lower(), base.path or "/"
         self.files, self.scans = files, scans
         self.external: dict[str, list[tuple[str, Link]]] = defaultdict(list)
+        self._fine: set[tuple[str, str, bool]] = set()
+        """Links known to resolve, by (folder of the page, URL, wiki): a template repeats the
+        same links on thousands of pages."""
 
     def check(self, page: str, link: Link) -> _Broken | None:
+        url = link.url
+        if url.startswith("#"):  # the commonest link of all, and on this very page
+            return self._check_fragment(page, page, unquote(url[1:]), link)
+        folder = "" if url.startswith("/") else page.rpartition("/")[0]
+        if page == "404.html":
+            folder = page  # its relative links are broken, unlike the same links elsewhere
+        key = (folder, url, link.wiki)
+        if key in self._fine:
+            return None
+        broken = self._resolve(page, link)
+        if broken is None and urlsplit(url).netloc.lower() in ("", self.host):
+            self._fine.add(key)  # external URLs are collected page by page, never skipped
+        return broken
+
+    def _resolve(self, page: str, link: Link) -> _Broken | None:
         url = link.url
         if url.startswith(MARKER):
             return _Broken(url, "a link marker the build did not resolve (a digestif bug)")
