@@ -44,6 +44,8 @@ class Sample:
     """Peak RSS of the largest single process (getrusage via /usr/bin/time or a wrapper)."""
     total_kb: int | None
     """Peak PSS summed over the whole process tree, sampled; None where /proc is missing."""
+    load: float
+    """The 1-minute load average when the build started: other work skews the time."""
 
 
 class BuildFailed(RuntimeError):
@@ -78,6 +80,7 @@ def _with_rss_report(command: list[str], rss_file: Path) -> list[str]:
 
 def measure(command: list[str], cwd: Path) -> Sample:
     """Run ``command`` in ``cwd`` once; fail loudly if it fails."""
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         rss_file, log_file = Path(tmp) / "rss", Path(tmp) / "log"
         with log_file.open("wb") as log:
@@ -94,7 +97,7 @@ def measure(command: list[str], cwd: Path) -> Sample:
                               f"{process.returncode}:\n{tail}")
         # GNU time puts its own notes before the number on failure; the number is last.
         largest_kb = int(rss_file.read_text().split()[-1])
-    return Sample(seconds, largest_kb, total_kb)
+    return Sample(seconds, largest_kb, total_kb, load)
 
 
 class TreeWatcher:
@@ -251,62 +254,52 @@ class Row:
     size: int
     tool: str
     build: str
-    samples: list[Sample]
+    samples: list[Sample] = field(default_factory=list)
     files: int | None = None
-    load: float = field(default_factory=lambda: os.getloadavg()[0])
-    """The 1-minute load average when the row's first run started: other work skews times."""
 
     @property
     def median(self) -> float:
         return statistics.median(s.seconds for s in self.samples)
 
-
-def time_cold(tool: Tool, site: Path, notes: list[generate.SyntheticNote], runs: int) -> Row:
-    row = Row(len(notes), tool.name, "cold", [])
-    for run in range(runs):
-        tool.clean(site)
-        row.samples.append(measure(tool.command, site))
-        if run == 0:
-            row.files = verify_output(tool, site, notes)
-        _progress(row)
-    return row
+    def add(self, sample: Sample) -> None:
+        self.samples.append(sample)
+        print(f"  {self.size:>6} {self.tool:<9} {self.build:<10} run {len(self.samples)}: "
+              f"{sample.seconds:.2f} s", flush=True)
 
 
-def time_digestif(tool: Tool, site: Path, notes: list[generate.SyntheticNote],
-                  runs: int) -> list[Row]:
-    """Each run: a cold build, the same build again with nothing changed, then one more after
-    appending a sentence to the newest note (the note one is most likely to be editing)."""
-    size = len(notes)
-    cold, unchanged, edited = (Row(size, tool.name, b, []) for b in
-                               ("cold", "no change", "one edit"))
-    newest = max(notes, key=lambda note: (note.date, note.slug))
-    note_file = site / "content" / "papers" / f"{newest.slug}.md"
-    original = note_file.read_bytes()
-    try:
-        for run in range(runs):
-            tool.clean(site)
-            cold.samples.append(measure(tool.command, site))
-            if run == 0:
-                cold.files = verify_output(tool, site, notes)
-            unchanged.samples.append(measure(tool.command, site))
-            with note_file.open("a", encoding="utf-8") as handle:
-                handle.write(f"\nEdited for benchmark run {run + 1}: the ablation was rerun.\n")
-            edited.samples.append(measure(tool.command, site))
-            assert f"benchmark run {run + 1}" in _note_page(site, tool, newest), \
-                "the edited note's page was not rebuilt"
-            _progress(edited)
-    finally:
-        note_file.write_bytes(original)
-    return [cold, unchanged, edited]
+def run_cold(tool: Tool, site: Path, notes: list[generate.SyntheticNote], row: Row) -> None:
+    tool.clean(site)
+    row.add(measure(tool.command, site))
+    if row.files is None:
+        row.files = verify_output(tool, site, notes)
 
 
-def _note_page(site: Path, tool: Tool, note: generate.SyntheticNote) -> str:
-    return (site / tool.output / "papers" / note.slug / "index.html").read_text(encoding="utf-8")
+class DigestifRuns:
+    """digestif's three builds: cold, the same build again with nothing changed, then one
+    more after appending a sentence to the newest note (the note one is most likely to be
+    editing). Each edit adds a new sentence, so every one-edit build has a real change."""
 
+    def __init__(self, tool: Tool, site: Path, notes: list[generate.SyntheticNote]):
+        self.tool, self.site, self.notes = tool, site, notes
+        self.rows = [Row(len(notes), tool.name, build) for build in
+                     ("cold", "no change", "one edit")]
+        self.newest = max(notes, key=lambda note: (note.date, note.slug))
+        self.note_file = site / "content" / "papers" / f"{self.newest.slug}.md"
+        self.original = self.note_file.read_bytes()
 
-def _progress(row: Row) -> None:
-    print(f"  {row.size:>6} {row.tool:<9} {row.build:<10} run {len(row.samples)}: "
-          f"{row.samples[-1].seconds:.2f} s", flush=True)
+    def run(self) -> None:
+        cold, unchanged, edited = self.rows
+        run_cold(self.tool, self.site, self.notes, cold)
+        unchanged.add(measure(self.tool.command, self.site))
+        sentence = f"Edited for benchmark run {len(edited.samples) + 1}: the ablation was rerun."
+        with self.note_file.open("a", encoding="utf-8") as handle:
+            handle.write(f"\n{sentence}\n")
+        edited.add(measure(self.tool.command, self.site))
+        page = self.site / self.tool.output / "papers" / self.newest.slug / "index.html"
+        assert sentence in page.read_text(encoding="utf-8"), "the edited note was not rebuilt"
+
+    def restore(self) -> None:
+        self.note_file.write_bytes(self.original)
 
 
 def write_sites(notes: list[generate.SyntheticNote], folder: Path,
@@ -323,17 +316,25 @@ def write_sites(notes: list[generate.SyntheticNote], folder: Path,
 
 
 def bench_size(size: int, args: argparse.Namespace, others: list[Tool]) -> list[Row]:
+    """Each run builds with every tool in turn, so a burst of other work on the machine slows
+    all of them rather than only the one being timed."""
     notes = generate.make_notes(size, args.seed)
     sites = write_sites(notes, OUT / f"n{size}", args.digestif_search)
     print(f"{size} notes written under {OUT / f'n{size}'}", flush=True)
+    if size > args.pelican_max and any(tool.name == "Pelican" for tool in others):
+        print(f"  skipping Pelican at {size} notes (--pelican-max {args.pelican_max})")
+        others = [tool for tool in others if tool.name != "Pelican"]
     _warn_if_busy()
-    rows = time_digestif(digestif_tool(), sites["digestif"], notes, args.runs)
-    for tool in others:
-        if tool.name == "Pelican" and size > args.pelican_max:
-            print(f"  skipping Pelican at {size} notes (--pelican-max {args.pelican_max})")
-            continue
-        rows.append(time_cold(tool, sites[tool.name.lower()], notes, args.runs))
-    return rows
+    digestif = DigestifRuns(digestif_tool(), sites["digestif"], notes)
+    cold_rows = {tool.name: Row(size, tool.name, "cold") for tool in others}
+    try:
+        for _ in range(args.runs):
+            digestif.run()
+            for tool in others:
+                run_cold(tool, sites[tool.name.lower()], notes, cold_rows[tool.name])
+    finally:
+        digestif.restore()
+    return digestif.rows + list(cold_rows.values())
 
 
 def warm_up(tools: list[Tool], args: argparse.Namespace) -> None:
@@ -365,7 +366,7 @@ def format_table(rows: list[Row]) -> str:
     hugo = {row.size: row.median for row in rows if row.tool == "Hugo"}
     lines = [
         "| notes | tool | build | median | runs (s) | × Hugo | peak RSS, largest process "
-        "| peak PSS, all processes | files | load |",
+        "| peak PSS, all processes | files | max load |",
         "|---:|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
@@ -375,8 +376,9 @@ def format_table(rows: list[Row]) -> str:
         totals = [s.total_kb for s in row.samples if s.total_kb is not None]
         total = f"{max(totals) / 1024:.0f} MB" if totals else "–"
         files = "" if row.files is None else f"{row.files:,}"
+        load = max(s.load for s in row.samples)
         lines.append(f"| {row.size:,} | {row.tool} | {row.build} | {row.median:.2f} s | {runs} "
-                     f"| {ratio} | {largest / 1024:.0f} MB | {total} | {files} | {row.load:.1f} |")
+                     f"| {ratio} | {largest / 1024:.0f} MB | {total} | {files} | {load:.1f} |")
     return "\n".join(lines)
 
 
@@ -394,9 +396,9 @@ def format_report(rows: list[Row], versions: dict[str, str], args: argparse.Name
         f"Median of {args.runs} runs. × Hugo divides by Hugo's cold median at the same size "
         "(Hugo has no incremental build to compare with). Peak RSS is the largest single process "
         "(getrusage); peak PSS sums every process of the build, sampled every "
-        f"{SAMPLE_SECONDS * 1000:.0f} ms. Files counts what the first cold build wrote; load "
-        "is the 1-minute load average when the row started. digestif's Pagefind search index "
-        f"was {'built' if args.digestif_search else 'off ([search] enabled = false)'}.",
+        f"{SAMPLE_SECONDS * 1000:.0f} ms. Files counts what the first cold build wrote; max "
+        "load is the highest 1-minute load average at the start of a run. digestif's Pagefind "
+        f"search index was {'built' if args.digestif_search else 'off'}.",
         "",
     ])
 
