@@ -318,11 +318,15 @@ def test_a_busy_port_gives_a_clear_message(tmp_path, start):
         second.stop()
 
 
-def test_the_command_prints_the_url_and_stops_on_ctrl_c(tmp_path):
-    site = copy_site("minimal", tmp_path)
+@pytest.mark.parametrize("moment", ["idle", "during a rebuild"])
+def test_the_command_prints_the_url_and_ctrl_c_stops_it_cleanly(tmp_path, moment):
+    site = copy_site("minimal" if moment == "idle" else "example", tmp_path)
+    scratch = tmp_path / "tmp"  # where the preview goes, to see that it is deleted
+    scratch.mkdir()
     command = [sys.executable, "-m", "digestif", "serve", str(site), "--port", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, env={**os.environ, "NO_COLOR": "1"})
+                               text=True, env={**os.environ, "NO_COLOR": "1",
+                                               "TMPDIR": str(scratch)})
     try:
         lines = []
         while not (match := re.search(r"serving (http://\S+)", "".join(lines))):
@@ -330,10 +334,14 @@ def test_the_command_prints_the_url_and_stops_on_ctrl_c(tmp_path):
             assert line, f"the server exited: {''.join(lines)}"
             lines.append(line)
         assert match.group(1).startswith("http://127.0.0.1:")
-        assert get(match.group(1) + "papers/only/")[0] == 200
+        assert get(match.group(1))[0] == 200, "".join(lines)
+        if moment == "during a rebuild":
+            write_note(site, "papers/lora.md", NOTE.format(title="Interrupted"))
+            time.sleep(0.2)  # past the settling wait: the rebuild has most likely begun
         process.send_signal(signal.SIGINT)
         assert process.wait(WAIT_SECONDS) == 0
         assert "stopped" in process.stdout.read()
+        wait_for(lambda: not list(scratch.glob("digestif-serve-*")), "the preview's deletion")
     finally:
         process.kill()
         process.wait()

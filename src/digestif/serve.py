@@ -10,10 +10,14 @@ events. A failed build keeps the last good site and puts its errors over every p
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
+import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -21,6 +25,7 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import watchfiles
 
@@ -40,6 +45,8 @@ WATCHED_KINDS = {"content": "content", "templates": "templates", "static": "stat
 # Editors save in bursts (temp file, rename, chmod): wait this long for quiet before building.
 SETTLE_MS = 100
 WATCHER_READY_SECONDS = 10
+# How long Ctrl-C waits for a build in progress to finish before leaving without it.
+STOP_WAIT_SECONDS = 1
 
 # A watchfiles change: (watchfiles.Change, absolute path).
 Changes = set[tuple[watchfiles.Change, str]]
@@ -73,25 +80,69 @@ def serve(site_dir: Path, options: ServeOptions, console: Console) -> int:
                       "site, or pass the site folder: digestif serve SITE_DIR")
         return 1
     server = DevServer(site_dir, options, console)
-    try:
-        server.start()
-    except ServeError as exc:
-        console.error(str(exc))
-        server.stop()
-        return 1
     # `kill` stops the server as cleanly as Ctrl-C does: the temporary folder goes away.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    console.info(f"serving {server.url} (Ctrl-C to stop)")
-    if options.open_browser:
-        webbrowser.open(server.url)
     try:
+        server.start()
+        console.info(f"serving {server.url} (Ctrl-C to stop)")
+        if options.open_browser:
+            webbrowser.open(server.url)
         server.wait()
+    except ServeError as exc:
+        console.error(str(exc))
+        return 1
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        stopped = server.stop(wait=STOP_WAIT_SECONDS)
     console.info("stopped")
+    if not stopped:
+        _exit_during_build(server.workdir)
     return 0
+
+
+def _child_processes() -> list[int]:
+    """The processes this one started, where the system says (Linux); else none."""
+    pids = []
+    for listing in Path("/proc/self/task").glob("*/children"):
+        with contextlib.suppress(OSError, ValueError):
+            pids += [int(pid) for pid in listing.read_text().split()]
+    return pids
+
+
+# Deletes a folder once the process that asked for it has ended, and again while anything that
+# process started (Pagefind, after a `kill` that reached only the server) still writes there.
+_DELETE_AFTER_EXIT = """
+import os, shutil, sys, time
+pid, folder = int(sys.argv[1]), sys.argv[2]
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        break
+    time.sleep(0.05)
+while time.monotonic() < deadline:
+    shutil.rmtree(folder, ignore_errors=True)
+    time.sleep(2)
+    if not os.path.exists(folder):
+        break
+"""
+
+
+def _exit_during_build(workdir: Path) -> NoReturn:
+    """Leave at once while a build runs: it cannot be interrupted, and its worker processes
+    would hold the exit until it ends (many seconds on a large site). The preview is deleted by
+    a detached process once this one is gone, so the build cannot write into it afterwards."""
+    for pid in _child_processes():  # Pagefind and the Markdown workers: they would run on
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    subprocess.Popen([sys.executable, "-c", _DELETE_AFTER_EXIT, str(os.getpid()), str(workdir)],
+                     start_new_session=True, stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class DevServer:
@@ -102,8 +153,9 @@ class DevServer:
         self.site_dir = site_dir.resolve()
         self.options = options
         self.console = console or Console(quiet=True)
-        self._workdir = Path(tempfile.mkdtemp(prefix="digestif-serve-"))
-        self.output = self._workdir / "site"
+        self.workdir = Path(tempfile.mkdtemp(prefix="digestif-serve-"))
+        """Private to this server: the preview and the writer's scratch folders."""
+        self.output = self.workdir / "site"
         self.live = LiveSite(self.output)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -127,7 +179,10 @@ class DevServer:
     def wait(self) -> None:
         self._stopping.wait()
 
-    def stop(self) -> None:
+    def stop(self, wait: float | None = None) -> bool:
+        """Stop serving and watching, then delete the preview. A build in progress may take
+        ``wait`` seconds (default: as long as it needs) to finish; if it is still running then,
+        the preview is left in :attr:`workdir` and this returns False."""
         self._stopping.set()
         self.live.stop()
         if self._http is not None:
@@ -135,8 +190,11 @@ class DevServer:
                 self._http.shutdown()
             self._http.server_close()
         for thread in self._threads:
-            thread.join(timeout=5)
-        shutil.rmtree(self._workdir, ignore_errors=True)
+            thread.join(timeout=wait)
+        if any(thread.is_alive() for thread in self._threads):
+            return False
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        return True
 
     def __enter__(self) -> DevServer:
         self.start()
