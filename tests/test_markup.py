@@ -97,6 +97,6 @@ def test_links_beside_the_note_are_marked_for_the_model():
     assert result.assets == ("content/papers/figure.png",)
 
 
-def test_first_paragraph_is_plain_text_with_math_source():
-    result = render("## Heading\n\nThe *first* paragraph with $x$.\n\nSecond.")
-    assert result.first_paragraph == "The first paragraph with x."
+def test_first_paragraph_is_plain_text_with_math_as_read():
+    result = render("## Heading\n\nThe *first* paragraph with $N \\times N$.\n\nSecond.")
+    assert result.first_paragraph == "The first paragraph with N×N."

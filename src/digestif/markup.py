@@ -76,7 +76,8 @@ class _MathPreprocessor(Preprocessor):
                 state.warn(str(exc), state.line_of(span.source), "math")
             pieces.append(text[last:span.start])
             placeholder = self.md.htmlStash.store(html)
-            state.math_text[placeholder] = span.tex
+            # Plain-text summaries show the formula as read (N×N), not as typed (N \times N).
+            state.math_text[placeholder] = unescape(re.sub(r"<[^>]+>", "", html))
             pieces.append(placeholder)
             last = span.end
         pieces.append(text[last:])
