@@ -3,6 +3,7 @@ that show nothing that changed are not written again."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 
 import feedparser
@@ -137,3 +138,14 @@ def test_turning_search_off_removes_the_index(built):
     build(site)
     assert not (site / "_site" / "pagefind").exists()
     assert not (site / "_site" / "search").exists()
+
+
+def test_a_cache_from_an_older_digestif_is_ignored(built):
+    site, first = built("example")
+    [cache_file] = (site / CACHE_DIR).glob("*.pickle")
+    state = pickle.loads(cache_file.read_bytes())
+    del state.__dict__["fragments"]  # as pickled by a version without that field
+    cache_file.write_bytes(pickle.dumps(state))
+    lora = site / "content" / "papers" / "lora.md"
+    lora.write_text(lora.read_text() + "\nOne more line.\n")
+    assert build(site).pages == first.pages

@@ -18,7 +18,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -27,8 +27,8 @@ from .markup import RenderedBody
 from .note import Note
 
 CACHE_DIR = ".digestif-cache"
-# Bump when the cached data classes change shape.
-FORMAT = 1
+# Bump when the cached data classes change shape (load_cache also checks their fields).
+FORMAT = 2
 _RENDERING_PACKAGES = ("digestif", "markdown", "pygments", "latex2mathml", "jinja2")
 
 
@@ -121,7 +121,9 @@ def load_cache(site_dir: Path, settings: str) -> CacheState:
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
             TypeError, ValueError):
         return CacheState(settings)
-    if not isinstance(state, CacheState) or state.settings != settings:
+    expected = {f.name for f in fields(CacheState)}
+    if not isinstance(state, CacheState) or state.settings != settings or \
+            not expected <= vars(state).keys():
         return CacheState(settings)
     return state
 
