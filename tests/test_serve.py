@@ -101,6 +101,7 @@ def example(tmp_path_factory):
     (site / "static" / "fonts" / "body.woff2").write_bytes(b"wOF2fake")
     (site / "static" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     (site / "static" / "data.json").write_text('{"ok": true}')
+    (site / "static" / "about.html").write_text("<!DOCTYPE html><title>About</title><h1>About</h1>")
     with DevServer(site, ServeOptions(port=0)) as server:
         yield site, server
 
@@ -125,6 +126,12 @@ def test_folder_urls_serve_index_and_redirect_without_slash(example):
     status, headers, _ = get(server.url + "papers/lora?x=1")
     assert status == 302
     assert headers["Location"] == "/papers/lora/?x=1"
+
+
+def test_a_page_url_without_html_serves_the_html_file_as_github_pages_does(example):
+    _, server = example
+    status, _, body = get(server.url + "about")
+    assert status == 200 and title_of(body) == "About"
 
 
 def test_non_ascii_urls_are_served(example):

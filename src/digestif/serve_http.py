@@ -178,7 +178,7 @@ def route(view: View, target: str) -> Response:
             any(part in (".", "..") for part in path.split("/")):
         return Response(403, b"403 forbidden: the path leaves the site folder\n")
     if not view.built:
-        return Response(500, _error_page(view.problems), CONTENT_TYPES[".html"], page=True)
+        return Response(500, _error_page(), CONTENT_TYPES[".html"], page=True)
     base = unquote(view.base_path)
     if not path.startswith(base):
         if path in ("/", base.rstrip("/")):
@@ -189,11 +189,15 @@ def route(view: View, target: str) -> Response:
 
 def _file_response(view: View, path: str, query: str) -> Response:
     root = view.root.resolve()
-    found = _inside(root, root / path[len(unquote(view.base_path)):].lstrip("/"))
+    wanted = root / path[len(unquote(view.base_path)):].lstrip("/")
+    found = _inside(root, wanted)
     if found is not None and found.is_dir():
         if not path.endswith("/"):
             return _redirect(quote(path + "/") + query)
         found = _inside(root, found / "index.html")
+    elif (found is None or not found.exists()) and not path.endswith("/"):
+        # GitHub Pages serves /about from about.html.
+        found = _inside(root, wanted.with_name(wanted.name + ".html"))
     if found is None or not found.is_file():
         return _not_found(view)
     name = found.name
@@ -278,8 +282,8 @@ def _problem_item(problem: Problem) -> str:
             f'{html.escape(problem.message)}</li>\n')
 
 
-def _error_page(problems: tuple[Problem, ...]) -> bytes:
-    """What every URL shows while no build has succeeded yet."""
+def _error_page() -> bytes:
+    """What every URL shows while no build has succeeded yet (the overlay is added to it)."""
     return (b'<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
             b'<title>Build failed</title></head>\n<body>\n</body>\n</html>\n')
 
