@@ -229,6 +229,19 @@ def test_base_url_path_is_served_under_it_and_root_redirects(tmp_path, start):
     assert get(server.origin + "/papers/only/")[0] == 404
 
 
+def test_a_new_base_url_path_moves_the_preview_and_says_so(tmp_path, start):
+    site = copy_site("minimal", tmp_path)
+    out = io.StringIO()
+    server = start(site, Console(stream=out, err_stream=out))
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text().replace('"https://example.org/"',
+                                             '"https://example.org/notes/"'))
+    wait_for(lambda: get(server.origin + "/notes/papers/only/")[0] == 200, "the new path")
+    assert get(server.origin + "/")[1]["Location"] == "/notes/"
+    wait_for(lambda: f"now serving {server.origin}/notes/" in out.getvalue(), "the notice")
+    assert "site.toml changed" in out.getvalue()
+
+
 def test_drafts_are_served_only_with_the_option(tmp_path, start):
     site = copy_site("minimal", tmp_path)
     write_note(site, "papers/wip.md", "---\ntitle: Work in progress\ndate: 2024-02-01\n"

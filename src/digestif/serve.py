@@ -245,9 +245,12 @@ class DevServer:
                                   "serve --debug` to see where, and please report it"),)
                 self.live.publish(built=False, problems=errors)
             else:
+                moved = self.live.built and base_path != self.live.base_path
                 self.live.publish(built=True, base_path=base_path)
                 if not self._stopping.is_set():  # a build Ctrl-C cut short says nothing
                     self._report_success(changes, result, time.perf_counter() - started)
+                    if moved:
+                        self.console.info(f"base_url's path changed: now serving {self.url}")
                 return True
         if not self._stopping.is_set():
             self._report_failure(changes, errors)
