@@ -29,6 +29,8 @@ from .note import Note
 MARKER = "digestif:"
 NOTE_SUFFIXES = (".md", ".markdown")
 _PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
+# How Python-Markdown holds a backslash-escaped character ("\\$") until the HTML is written.
+_ESCAPED_CHARACTER = re.compile("\x02(\\d+)\x03")
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,8 @@ class _LinkTreeprocessor(Treeprocessor):
                 element.set("alt", "")
         for paragraph in root.iter("p"):
             text = "".join(paragraph.itertext())
-            text = _PLACEHOLDER.sub(state.stash_text, text).strip()
+            text = _PLACEHOLDER.sub(state.stash_text, text)
+            text = _ESCAPED_CHARACTER.sub(lambda m: chr(int(m.group(1))), text).strip()
             if text:
                 state.first_paragraph = " ".join(text.split())
                 break
