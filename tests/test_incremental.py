@@ -3,8 +3,11 @@ that show nothing that changed are not written again."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import shutil
+import time
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -103,10 +106,20 @@ def test_a_deleted_output_or_a_broken_cache_means_a_full_build(built):
     shutil.rmtree(site / "_site")
     again = build(site)
     assert not again.unchanged and (site / "_site" / "papers" / "lora" / "index.html").is_file()
-    for cache_file in (site / CACHE_DIR).glob("*.pickle"):
+    for cache_file in (site / CACHE_DIR).glob("build-*"):
         cache_file.write_bytes(b"not a pickle")
     third = build(site)
     assert not third.unchanged and third.pages == first.pages
+
+
+def test_a_broken_cache_of_note_bodies_means_a_full_write(built, tmp_path):
+    site, _ = built("example")
+    [bodies] = (site / CACHE_DIR).glob("build-*.pickle")
+    bodies.write_bytes(b"truncated")
+    lora = site / "content" / "papers" / "lora.md"
+    lora.write_text(lora.read_text().replace("LoRA: Low-Rank", "LoRA: Lower-Rank"))
+    build(site)
+    assert _without_marker(snapshot(site / "_site")) == full_build_of(site, tmp_path)
 
 
 def test_a_failed_incremental_build_changes_nothing(built):
@@ -144,8 +157,25 @@ def test_a_cache_from_an_older_digestif_is_ignored(built):
     site, first = built("example")
     [cache_file] = (site / CACHE_DIR).glob("*.pickle")
     state = pickle.loads(cache_file.read_bytes())
-    del state.__dict__["fragments"]  # as pickled by a version without that field
+    del state["fragments"]  # as pickled by a version without that field
     cache_file.write_bytes(pickle.dumps(state))
     lora = site / "content" / "papers" / "lora.md"
     lora.write_text(lora.read_text() + "\nOne more line.\n")
     assert build(site).pages == first.pages
+
+
+def test_unchanged_files_are_not_read_again_and_edits_are_still_seen(built, monkeypatch):
+    site, _ = built("minimal")
+    notes = list((site / "content").rglob("*.md"))
+    long_ago = time.time() - 3600
+    for note in notes:
+        os.utime(note, (long_ago, long_ago))
+    build(site)  # records sizes and times that are now old enough to trust
+    read = []
+    original = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self.name) or original(self))
+    assert build(site).unchanged
+    assert not [name for name in read if name.endswith(".md")]
+    notes[0].write_text(notes[0].read_text().replace("Only note", "Only note, edited"))
+    assert not build(site).unchanged
+    assert "Only note, edited" in (site / "_site" / "index.html").read_text()

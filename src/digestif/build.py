@@ -28,6 +28,7 @@ from .cache import (
     file_digest,
     fingerprint,
     load_cache,
+    load_rest,
     save_cache,
     settings_fingerprint,
 )
@@ -104,11 +105,16 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     state = _cache_for(config, options, cache)
     problems = Problems()
     with _stage("read"):
-        sources = read_sources(config, problems)
+        started_ns = time.time_ns()
+        sources = read_sources(config, problems, state)
         inputs = _inputs_key(config, options, sources)
+        stats_changed = _remember_stats(state, sources, started_ns)
         if not problems.errors and _unchanged(state, inputs, config):
+            if stats_changed and options.use_cache:
+                save_cache(config.site_dir, state, manifest_only=True)
             return BuildResult(config, *state.counts, 0, time.perf_counter() - started,
                                list(state.warnings), cache=state, unchanged=True)
+        load_rest(config.site_dir, state)
         notes = parse_sources(sources, config, state, problems, options.drafts)
     # Notes that failed to parse are left out, but the build goes on to the model so that URL
     # clashes among the others are reported in the same run.
@@ -166,25 +172,54 @@ def _cache_for(config: SiteConfig, options: BuildOptions,
     return load_cache(config.site_dir, settings)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Source:
-    """A note file's bytes, read once: hashed for the cache, parsed only when they changed."""
+    """A note file found on disk, with the hash of its bytes. Its bytes are read only when the
+    cache cannot vouch for them, and parsed only when they changed."""
 
     file: NoteFile
-    raw: bytes
     digest: str
+    stat: tuple[int, int]
+    """(size, modification time in ns) when it was hashed."""
+    raw: bytes | None = None
+
+    def read(self) -> bytes:
+        if self.raw is None:
+            self.raw = self.file.path.read_bytes()
+        return self.raw
 
 
-def read_sources(config: SiteConfig, problems: Problems) -> list[Source]:
+# Files modified this close to when their hash was recorded may have changed again within the
+# file system's time resolution (a second or two on some), so they are read anyway.
+RACY_NS = 2_000_000_000
+
+
+def read_sources(config: SiteConfig, problems: Problems,
+                 state: CacheState | None = None) -> list[Source]:
     sources = []
+    known, trusted_before = (state.stats, state.stats_time - RACY_NS) if state else ({}, 0)
     for file in find_notes(config.content_path, config.site_dir, problems):
         try:
+            info = os.stat(file.path)
+            stat = (info.st_size, info.st_mtime_ns)
+            cached = known.get(file.source)
+            if cached and cached[:2] == stat and stat[1] < trusted_before:
+                sources.append(Source(file, cached[2], stat))
+                continue
             raw = file.path.read_bytes()
         except OSError as exc:
             problems.error(file.source, f"cannot be read: {exc.strerror}")
             continue
-        sources.append(Source(file, raw, file_digest(raw)))
+        sources.append(Source(file, file_digest(raw), stat, raw))
     return sources
+
+
+def _remember_stats(state: CacheState, sources: list[Source], started_ns: int) -> bool:
+    """Record what was hashed; True if that differs from what the cache had."""
+    stats = {s.file.source: (*s.stat, s.digest) for s in sources}
+    changed = stats != state.stats
+    state.stats, state.stats_time = stats, started_ns
+    return changed
 
 
 def parse_sources(sources: list[Source], config: SiteConfig, state: CacheState,
@@ -195,7 +230,7 @@ def parse_sources(sources: list[Source], config: SiteConfig, state: CacheState,
         entry = state.notes.get(source.file.source)
         if entry is None or entry.digest != source.digest:
             found = Problems()
-            note = parse_note(source.file, source.raw, config.tz, found, source.digest)
+            note = parse_note(source.file, source.read(), config.tz, found, source.digest)
             entry = CachedNote(source.digest, note, tuple(found.items))
         entries[source.file.source] = entry
         problems.extend(list(entry.problems))

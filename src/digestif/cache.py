@@ -18,7 +18,7 @@ import hashlib
 import os
 import pickle
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -27,8 +27,8 @@ from .markup import RenderedBody
 from .note import Note
 
 CACHE_DIR = ".digestif-cache"
-# Bump when the cached data classes change shape (load_cache also checks their fields).
-FORMAT = 2
+# Bump when what the cache holds changes shape.
+FORMAT = 3
 _RENDERING_PACKAGES = ("digestif", "markdown", "pygments", "latex2mathml", "jinja2")
 
 
@@ -43,12 +43,11 @@ class CachedNote:
 
 @dataclass
 class CacheState:
+    """What one build leaves for the next. The small "manifest" fields are read on every
+    build; the large ones (every note's parse and HTML) only when something changed."""
+
     settings: str
-    notes: dict[str, CachedNote] = field(default_factory=dict)
-    pages: dict[str, str] = field(default_factory=dict)
-    """Output path -> fingerprint of the data it shows."""
-    related: tuple[str, dict[str, tuple[str, ...]]] | None = None
-    """(signature of every note's relation keys, source -> related sources)."""
+    # --- the manifest -------------------------------------------------------------------
     inputs: str = ""
     """Fingerprint of every input of the last successful build."""
     config: str = ""
@@ -56,13 +55,30 @@ class CacheState:
     token: str = ""
     """Written into the output's marker file: proves the output is the one this state
     describes (a deleted or replaced output means a full build)."""
-    outputs: set[str] = field(default_factory=set)
-    """Every path the last build wrote, so an incremental build can remove what is gone."""
     warnings: list[Problem] = field(default_factory=list)
-    fragments: dict[str, str] = field(default_factory=dict)
-    """Text made from one note for a list of every note (digest entries, BibTeX entries)."""
     counts: tuple[int, int] = (0, 0)
     """(notes, pages) of the last build, for the summary of a build that changed nothing."""
+    stats: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    """Note file -> (size, modification time in ns, digest): a file whose size and time are
+    unchanged is not read again (git's index does the same)."""
+    stats_time: int = 0
+    """When ``stats`` was recorded (ns); files modified since then are read anyway."""
+    # --- the rest ----------------------------------------------------------------------
+    notes: dict[str, CachedNote] = field(default_factory=dict)
+    pages: dict[str, str] = field(default_factory=dict)
+    """Output path -> fingerprint of the data it shows."""
+    related: tuple[str, dict[str, tuple[str, ...]]] | None = None
+    """(signature of every note's relation keys, source -> related sources)."""
+    outputs: set[str] = field(default_factory=set)
+    """Every path the last build wrote, so an incremental build can remove what is gone."""
+    fragments: dict[str, str] = field(default_factory=dict)
+    """Text made from one note for a list of every note (digest entries, BibTeX entries)."""
+    complete: bool = True
+    """False while only the manifest is loaded (see :func:`load_rest`)."""
+
+
+_MANIFEST = ("inputs", "config", "token", "warnings", "counts", "stats", "stats_time")
+_REST = ("notes", "pages", "related", "outputs", "fragments")
 
 
 class Fragments:
@@ -108,36 +124,58 @@ def _version(package: str) -> str:
         return "?"
 
 
-def cache_path(site_dir: Path, settings: str) -> Path:
-    return site_dir / CACHE_DIR / f"build-{settings[:12]}.pickle"
+def cache_path(site_dir: Path, settings: str, part: str) -> Path:
+    return site_dir / CACHE_DIR / f"build-{settings[:12]}.{part}"
 
 
 def load_cache(site_dir: Path, settings: str) -> CacheState:
-    """The cached state for these settings, or an empty one."""
-    path = cache_path(site_dir, settings)
+    """The manifest cached for these settings (or an empty state); :func:`load_rest` adds
+    the rest when the build needs it."""
+    manifest = _load(cache_path(site_dir, settings, "manifest"))
+    if manifest.get("settings") != settings or not set(_MANIFEST) <= manifest.keys():
+        return CacheState(settings)
+    return CacheState(settings, **{name: manifest[name] for name in _MANIFEST}, complete=False)
+
+
+def load_rest(site_dir: Path, state: CacheState) -> None:
+    """Load the large part; if it is missing or unreadable, forget the manifest's claim on the
+    output too, so the build writes everything afresh."""
+    if state.complete:
+        return
+    rest = _load(cache_path(site_dir, state.settings, "pickle"))
+    if rest.get("settings") == state.settings and set(_REST) <= rest.keys():
+        for name in _REST:
+            setattr(state, name, rest[name])
+    else:
+        state.token = state.inputs = ""
+    state.complete = True
+
+
+def _load(path: Path) -> dict:
     try:
         with path.open("rb") as stream:
-            state = pickle.load(stream)
+            data = pickle.load(stream)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
-            TypeError, ValueError):
-        return CacheState(settings)
-    expected = {f.name for f in fields(CacheState)}
-    if not isinstance(state, CacheState) or state.settings != settings or \
-            not expected <= vars(state).keys():
-        return CacheState(settings)
-    return state
+            TypeError, ValueError, IndexError):
+        return {}
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else {}
 
 
-def save_cache(site_dir: Path, state: CacheState) -> None:
+def save_cache(site_dir: Path, state: CacheState, manifest_only: bool = False) -> None:
     """Write atomically; a cache that cannot be written only costs speed next time."""
-    path = cache_path(site_dir, state.settings)
+    parts = [("manifest", _MANIFEST)] if manifest_only else [("pickle", _REST),
+                                                             ("manifest", _MANIFEST)]
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _ignore_in_git(path.parent)
-        temporary = path.with_suffix(f".tmp{os.getpid()}")
-        with temporary.open("wb") as stream:
-            pickle.dump(state, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, path)
+        for part, names in parts:  # the manifest last: it vouches for the rest
+            path = cache_path(site_dir, state.settings, part)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _ignore_in_git(path.parent)
+            data = {"format": FORMAT, "settings": state.settings,
+                    **{name: getattr(state, name) for name in names}}
+            temporary = path.with_suffix(f".tmp{os.getpid()}")
+            with temporary.open("wb") as stream:
+                pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
     except OSError:
         pass
 

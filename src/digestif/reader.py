@@ -53,21 +53,22 @@ class NoteFile:
 
 def find_notes(content_dir: Path, site_dir: Path, problems: Problems) -> list[NoteFile]:
     """Every ``*.md`` / ``*.markdown`` under ``content_dir``, sorted, refusing links that leave
-    the site."""
+    the site. Plain string paths: pathlib costs more than the walk itself on big sites."""
     found: list[NoteFile] = []
     site_root = site_dir.resolve()
+    prefix = len(str(site_dir).rstrip(os.sep)) + 1
     for folder, dirnames, filenames in os.walk(content_dir):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith(".") or not name.lower().endswith(NOTE_SUFFIXES):
                 continue
-            path = Path(folder) / name
-            source = path.relative_to(site_dir).as_posix()
-            if path.is_symlink() and not path.resolve().is_relative_to(site_root):
+            path = os.path.join(folder, name)
+            source = path[prefix:].replace(os.sep, "/")
+            if os.path.islink(path) and not Path(path).resolve().is_relative_to(site_root):
                 problems.error(source, "is a symbolic link to a file outside the site; "
                                "copy the file into content/ instead")
                 continue
-            found.append(NoteFile(path, source))
+            found.append(NoteFile(Path(path), source))
     return found
 
 
