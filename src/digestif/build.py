@@ -2,6 +2,10 @@
 
 :func:`build` reads like the list of stages (MkDocs' ``build()``); every stage reports problems
 instead of raising on the first, and nothing is written unless every stage succeeded.
+
+The Markdown, model and rendering stages are imported where they run: a build that finds
+nothing changed should not spend a third of a second importing Markdown, Pygments, Jinja2 and
+lxml.
 """
 
 from __future__ import annotations
@@ -13,12 +17,10 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from pygments.formatters import HtmlFormatter
+from typing import TYPE_CHECKING
 
 from .cache import (
     CACHE_DIR,
@@ -35,15 +37,15 @@ from .cache import (
 from .config import SiteConfig, load_config
 from .console import Console
 from .errors import BuildError, Problem, Problems
-from .feeds import render_feeds, render_robots, render_sitemap
-from .markup import RenderedBody, render_markdown
-from .model import Site, build_site
-from .note import Note
 from .reader import NoteFile, find_notes, parse_note
-from .render import THEME_DIR, make_environment, render_pages
-from .scholarly import Scholarly, render_exports
 from .search import IndexStats, SearchIndexer
+from .theme import THEME_DIR
 from .writer import WriteResult, output_token, produced, update_site, write_site
+
+if TYPE_CHECKING:
+    from .markup import RenderedBody
+    from .model import Site
+    from .note import Note
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,7 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     for body in bodies.values():
         problems.extend(list(body.problems))
     with _stage("model"):
+        from .model import build_site
         site = build_site(config, notes, bodies, problems, state.related)
     copies = _copies(site, problems)
     problems.raise_if_errors(strict=options.strict)
@@ -248,6 +251,7 @@ def render_bodies(notes: list[Note], state: CacheState, base_url: str,
                   console: Console) -> dict[str, RenderedBody]:
     """Markdown for every note whose body is not cached, on every core when there are enough
     of them to pay for starting the workers."""
+    from .markup import render_markdown
     missing = [n for n in notes if state.notes[n.source].body is None]
     render = functools.partial(render_markdown, base_url=base_url)
     with _parallel_map(len(missing)) as parallel_map:
@@ -265,6 +269,7 @@ def _parallel_map(count: int) -> Iterator[Callable]:
     if count < PARALLEL_THRESHOLD or workers < 2:
         yield map
         return
+    from concurrent.futures import ProcessPoolExecutor
     with ProcessPoolExecutor(max_workers=workers) as pool:
         yield functools.partial(pool.map, chunksize=max(8, count // (workers * 8)))
 
@@ -315,6 +320,9 @@ def render_site(site: Site, previous: dict[str, str] | None = None,
     """Every generated file of the site (pages, feeds, sitemap…), keyed by output path; pages
     and feeds whose fingerprint is in ``previous`` are not made again. Compiled templates are
     kept in ``bytecode_dir`` when given."""
+    from .feeds import render_feeds, render_robots, render_sitemap
+    from .render import make_environment, render_pages
+    from .scholarly import Scholarly, render_exports
     scholarly = Scholarly(site, fragments)
     env = make_environment(site.config.site_dir, bytecode_dir)
     pages = render_pages(site, env, previous, scholarly)
@@ -341,6 +349,7 @@ def code_stylesheet() -> str:
 def _code_rules(style: str) -> str:
     """One rule per distinct declaration and no line-number rules (codehilite adds no line
     numbers): a note page's HTML + CSS must stay under 30 KB, and this file counts."""
+    from pygments.formatters import HtmlFormatter
     formatter = HtmlFormatter(style=style)
     selectors: dict[str, list[str]] = {}
     for rule in (formatter.get_background_style_defs(".highlight")

@@ -21,10 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Problem
-from .markup import RenderedBody
-from .note import Note
+
+if TYPE_CHECKING:
+    from .markup import RenderedBody
+    from .note import Note
 
 CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.

@@ -15,7 +15,6 @@ from typing import TypeVar
 
 from rich.console import Console as RichConsole
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .errors import Problem
 
@@ -74,6 +73,15 @@ class Console:
         if self.quiet or not self.interactive or total < PROGRESS_AFTER_ITEMS:
             yield from items
             return
+        # Imported here: only long builds on a terminal need it, and it costs 20 ms to load.
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn())
         with Progress(*columns, console=self.out, transient=True) as progress:

@@ -23,8 +23,7 @@ from .cache import fingerprint
 from .errors import BuildError, Problem
 from .model import NoteView, Site, Term
 from .scholarly import Scholarly
-
-THEME_DIR = Path(__file__).parent / "theme"
+from .theme import THEME_DIR
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,13 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import SearchConfig, SiteConfig
 from .errors import Problem
-from .model import Site
+
+if TYPE_CHECKING:
+    from .model import Site
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..config import CONFIG_FILE, ConfigError, load_config
 from ..console import Console
-from .common import NOTES_DIR, Batch, Context, shown, write_batch
+
+if TYPE_CHECKING:
+    from .common import Batch, Context
 
 __all__ = ["configure_parser", "run_import"]
 
@@ -43,6 +46,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Import, report every note written, skipped or failed; 1 if any entry failed."""
+    # Imported here, not at the top: every digestif command builds this parser.
+    from .common import NOTES_DIR, shown, write_batch
+
     console = Console(quiet=args.quiet)
     context = _context(args.into, console)
     if context is None:
@@ -66,6 +72,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 def _context(site_dir: Path, console: Console) -> Context | None:
     """Time zone and language from the site's site.toml; defaults when there is none yet."""
+    from .common import Context
+
     if not (site_dir / CONFIG_FILE).is_file():
         return Context(site_dir, ZoneInfo("UTC"))
     try:
