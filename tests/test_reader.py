@@ -115,6 +115,11 @@ def test_unknown_key_warns_with_file_line_and_key(tmp_path):
     ("title: T\ndate: 2024-01-01\nlinks: [https://a.org]",
      "content/papers/note.md:4: links: expected a mapping of label to URL (e.g. 'code: "
      "https://…'), found a list"),
+    ("title: T\ndate: 2024-01-01\nlinks:\n  code: \"javascript:alert(1)\"",
+     'content/papers/note.md:4: links: expected an http(s) URL for \'code\', found '
+     '"javascript:alert(1)"'),
+    ("title: T\ndate: 2024-01-01\nlink: \"data:text/html,<b>x</b>\"",
+     'content/papers/note.md:4: link: expected an http(s) URL, found "data:text/html,<b>x</b>"'),
     ("title: T\ndate: 2024-01-01\nslug: ../../evil",
      'content/papers/note.md:4: slug: expected letters, digits, \'-\', \'_\' or \'.\' (no \'/\' '
      'or \'..\'), found "../../evil"'),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -270,6 +271,17 @@ def split_authors(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in parts if p.strip())
 
 
+_LINK_SCHEMES = ("http", "https", "mailto", "doi", "")
+
+
+def _is_link(url: object) -> bool:
+    """An URL a badge may point at: web, mail, DOI, or a path on the site. Never
+    ``javascript:`` or ``data:``, which would run or show code from an imported note."""
+    if not isinstance(url, str) or not url.strip():
+        return False
+    return urlsplit(url.strip()).scheme.lower() in _LINK_SCHEMES
+
+
 class _NoteBuilder:
     """Validates one front-matter mapping field by field, collecting every problem."""
 
@@ -409,17 +421,17 @@ class _NoteBuilder:
                        f"found a {_type_name(value)}")
             value = None  # 'link' below is still checked: every mistake in one run
         for label, url in (value or {}).items():
-            if not isinstance(url, str) or not url.strip():
-                self.error("links", f"expected a URL for '{label}', found {quote(url)}")
+            if not _is_link(url):
+                self.error("links", f"expected an http(s) URL for '{label}', found {quote(url)}")
                 continue
             pairs.append((str(label), url.strip()))
         link = self.data.get("link")
         if link is not None:
-            if isinstance(link, str) and link.strip():
+            if _is_link(link):
                 if all(label != "paper" for label, _ in pairs):
                     pairs.insert(0, ("paper", link.strip()))
             else:
-                self.error("link", f"expected a URL, found {quote(link)}")
+                self.error("link", f"expected an http(s) URL, found {quote(link)}")
         return tuple(pairs)
 
     def flag(self, key: str) -> bool:
