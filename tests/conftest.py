@@ -3,6 +3,8 @@ what came out."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -39,6 +41,16 @@ def write_note(site: Path, relative: str, text: str) -> Path:
 def parse_html(path: Path):
     """An ElementTree of the page (namespace-free), parsed as browsers parse it."""
     return html5lib.parse(path.read_bytes(), treebuilder="etree", namespaceHTMLElements=False)
+
+
+def search_fragments(out: Path) -> dict[str, dict]:
+    """Pagefind's per-page records (gzipped JSON after a signature), by result URL."""
+    records = {}
+    for path in (out / "pagefind" / "fragment").iterdir():
+        data = gzip.decompress(path.read_bytes())
+        record = json.loads(data[data.index(b"{"):])
+        records[record["url"]] = record
+    return records
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

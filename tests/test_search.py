@@ -3,7 +3,6 @@ builds that go on without it. In-browser behaviour is in test_search_browser.py.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_site, parse_html, write_note
+from conftest import search_fragments as fragments
 from digestif import search
 from digestif.build import BuildOptions, build
 from digestif.config import Permalinks, SiteConfig
@@ -33,16 +33,6 @@ def indexed(tmp_path_factory):
     site = copy_site("search", tmp_path_factory.mktemp("sites"))
     result = build(site, BuildOptions())
     return result.config.output_path, result
-
-
-def fragments(out: Path) -> dict[str, dict]:
-    """Pagefind's per-page records (gzipped JSON after a signature), by result URL."""
-    records = {}
-    for path in (out / "pagefind" / "fragment").iterdir():
-        data = gzip.decompress(path.read_bytes())
-        record = json.loads(data[data.index(b"{"):])
-        records[record["url"]] = record
-    return records
 
 
 def header_box(page):

@@ -3,8 +3,10 @@ with urllib, http.client or a raw socket."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
+import json
 import os
 import re
 import signal
@@ -26,6 +28,7 @@ from conftest import copy_site, write_note
 from digestif.console import Console
 from digestif.serve import DevServer, ServeError, ServeOptions, change_kind, describe_changes
 from digestif.serve_http import EVENTS_PATH
+from test_search import fragments
 
 WAIT_SECONDS = 20
 NOTE = "---\ntitle: {title}\ndate: 2024-01-02\n---\nJust one paragraph.\n"
@@ -260,6 +263,20 @@ def test_an_edit_rebuilds_and_prints_what_changed(tmp_path, start):
     wait_for(lambda: title_of(get(url)[2]) == "Retitled note", "the new title")
     wait_for(lambda: "content/papers/only.md changed: rebuilt 1 notes" in out.getvalue(),
              "the rebuild line")
+
+
+def test_search_catches_up_with_an_edit_after_the_page_is_live(tmp_path, start):
+    site = copy_site("minimal", tmp_path)
+    server = start(site)
+    if not (server.output / "pagefind").is_dir():
+        pytest.skip("Pagefind is not installed here: pip install 'pagefind[extended]'")
+    write_note(site, "papers/only.md", NOTE.format(title="Quokkaformer attention"))
+
+    def indexed_words() -> str:
+        with contextlib.suppress(OSError, ValueError):
+            return " ".join(json.dumps(record) for record in fragments(server.output).values())
+        return ""
+    wait_for(lambda: "Quokkaformer" in indexed_words(), "the search index to have the edit")
 
 
 def test_a_broken_note_shows_the_overlay_then_recovers(tmp_path, start):

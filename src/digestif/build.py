@@ -64,6 +64,9 @@ class BuildOptions:
     strict: bool = False
     use_cache: bool = True
     """False ignores and does not update .digestif-cache/: a cold, full build."""
+    search_later: bool = False
+    """Leave the search index to the caller (:attr:`BuildResult.index_search`): the dev server
+    shows the new pages first and indexes them a moment later."""
 
 
 @dataclass
@@ -81,6 +84,8 @@ class BuildResult:
     """The build cache after this build; the dev server hands it to the next one."""
     unchanged: bool = False
     """Nothing the site is made from changed since the last build: nothing was done."""
+    index_search: Callable[[], object] | None = None
+    """With ``search_later``: the job that brings the search index up to date."""
 
 
 @dataclass
@@ -137,8 +142,12 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
         output = render_site(site, state.pages if incremental else None, bytecode_dir,
                              fragments)
         state.fragments = fragments.current
+    finalize = search.finalizer(site)
+    index_later = None
+    if options.search_later and finalize is not None:
+        index_later, finalize = functools.partial(finalize, config.output_path), None
     with _stage("write"):
-        written = _write(config, output, copies, state, incremental, search.finalizer(site))
+        written = _write(config, output, copies, state, incremental, finalize)
     pages = sum(1 for path in output.page_keys if path.endswith(".html"))
     # Search warnings stay out of --strict: a missing Pagefind is the machine's, not the notes'.
     warnings = problems.warnings + search.warnings
@@ -146,7 +155,8 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     if options.use_cache:
         save_cache(config.site_dir, state)
     return BuildResult(config, len(notes), pages, written.files,
-                       time.perf_counter() - started, warnings, site, search.stats, state)
+                       time.perf_counter() - started, warnings, site, search.stats, state,
+                       index_search=index_later)
 
 
 def _load_config(site_dir: Path, options: BuildOptions) -> SiteConfig:

@@ -145,6 +145,36 @@ def _exit_during_build(workdir: Path) -> NoReturn:
     os._exit(0)
 
 
+class _LateIndexer:
+    """Runs search-index jobs after the pages they index went live. One job runs at a time and
+    a newer job replaces one still waiting; a rebuild waits for a running job (``busy``), since
+    both write into the preview."""
+
+    def __init__(self, stopping: threading.Event):
+        self.busy = threading.Lock()
+        self._stopping = stopping
+        self._pending: Callable[[], object] | None = None
+        self._wake = threading.Condition()
+
+    def submit(self, job: Callable[[], object]) -> None:
+        with self._wake:
+            self._pending = job
+            self._wake.notify()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            with self._wake:
+                self._wake.wait_for(lambda: self._pending is not None, timeout=0.2)
+                job, self._pending = self._pending, None
+            if job is None:
+                continue
+            with self.busy:
+                try:
+                    job()
+                except Exception:  # search is a convenience; it must not stop the preview
+                    log.exception("indexing the preview for search failed")
+
+
 class DevServer:
     """The preview: ``start()``, then ``url`` serves the site until ``stop()``."""
 
@@ -163,6 +193,7 @@ class DevServer:
         self._serving = False
         self._shown_warnings: set[Problem] = set()
         self._cache: CacheState | None = None
+        self._indexer = _LateIndexer(self._stopping)
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -171,6 +202,7 @@ class DevServer:
             raise ServeError(f"{self.site_dir} is not a folder")
         self._http = listen(self.options.host, self.options.port, self.live)
         self._start_watching()
+        self._spawn(self._indexer.run, "digestif-search-index")
         self.rebuild(set())
         # A short poll keeps Ctrl-C snappy: shutdown() waits for the loop to look.
         self._spawn(self._http.serve_forever, "digestif-http", 0.1)
@@ -232,7 +264,7 @@ class DevServer:
         """Build the preview and publish the outcome; requests wait meanwhile. True if it
         succeeded; a failure keeps serving the last good build under an error overlay."""
         started = time.perf_counter()
-        with self.live.lock.writing():
+        with self._indexer.busy, self.live.lock.writing():
             try:
                 base_path, result = self._build(changes)
             except (BuildError, ConfigError) as exc:
@@ -247,6 +279,8 @@ class DevServer:
             else:
                 moved = self.live.built and base_path != self.live.base_path
                 self.live.publish(built=True, base_path=base_path)
+                if result.index_search is not None:
+                    self._indexer.submit(result.index_search)
                 if not self._stopping.is_set():  # a build Ctrl-C cut short says nothing
                     self._report_success(changes, result, time.perf_counter() - started)
                     if moved:
@@ -258,8 +292,10 @@ class DevServer:
 
     def _build(self, changes: Changes) -> tuple[str, BuildResult]:
         base_path = load_config(self.site_dir).base_path
+        # After the first build, pages go live before search has re-indexed them: an edit
+        # shows at once, and search catches up a few seconds later on a large site.
         options = BuildOptions(out=self.output, base_url=self.origin + base_path,
-                               drafts=self.options.drafts)
+                               drafts=self.options.drafts, search_later=bool(changes))
         # The first build may be long enough for a progress bar; rebuilds print one line.
         console = self.console if not changes else Console(quiet=True)
         result = build_preview(self.site_dir, options, changes, console, self._cache)
