@@ -103,10 +103,11 @@ class Fragments:
 
 
 def fingerprint(*parts: object) -> str:
-    """A short stable hash of ``parts`` (their reprs)."""
+    """A short stable hash of ``parts`` (strings as they are, anything else by its repr)."""
     digest = hashlib.blake2b(digest_size=16)
     for part in parts:
-        digest.update(repr(part).encode("utf-8", "surrogatepass"))
+        text = part if isinstance(part, str) else repr(part)
+        digest.update(text.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
     return digest.hexdigest()
 

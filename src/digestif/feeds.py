@@ -16,7 +16,7 @@ from feedgen.feed import FeedGenerator
 from . import __version__
 from .cache import fingerprint
 from .model import NoteView, Site, Term
-from .render import RenderedPages, shown_key
+from .render import RenderedPages, shown_keys
 
 _URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
 
@@ -44,7 +44,7 @@ def render_feeds(site: Site, previous: dict[str, str] | None = None) -> Rendered
     for path, notes, title, home, category in feeds:
         entries = notes[:site.config.feed.entries]
         key = fingerprint(__version__, site.config, title, category and category.description,
-                          [shown_key(n) for n in entries])
+                          shown_keys(entries))
         result.keys[path] = key
         if (previous or {}).get(path) == key:
             result.kept.add(path)

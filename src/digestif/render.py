@@ -230,7 +230,7 @@ class PageRenderer:
             page = self.page("note", note.title, note.path, note.lang, note.summary,
                              self._category_feeds(note))
             shows = (shown_key(note), shown_key(note.older), shown_key(note.newer),
-                     [shown_key(n) for n in note.related], [shown_key(n) for n in note.backlinks],
+                     shown_keys(note.related), shown_keys(note.backlinks),
                      self.scholarly.cite_key(note))
             yield note.path, self.render(note.path, "note.html", shows, page=page, note=note)
 
@@ -262,7 +262,7 @@ class PageRenderer:
             page_title = title if number == 1 else f"{title} (page {number})"
             page = self.page(kind, page_title, page_path, description=description, feeds=feeds)
             chunk = notes[(number - 1) * size:number * size]
-            shows = (page, pagination, [shown_key(n) for n in chunk], description)
+            shows = (page, pagination, shown_keys(chunk), description)
             yield page_path, self.render(page_path, template, shows, page=page, notes=chunk,
                                          pagination=pagination, **extra)
 
@@ -275,7 +275,7 @@ class PageRenderer:
             shows = [(t.name, t.url, len(t.notes), t.description) for t in terms]
             yield path, self.render(path, "terms.html", shows, page=self.page(kind, title, path),
                                     terms=terms)
-        every_note = [shown_key(n) for n in site.notes]
+        every_note = shown_keys(site.notes)
         for kind, title in (("archive", "Archive"), ("digest", "Digest")):
             path = f"{kind}/index.html"
             yield path, self.render(path, f"{kind}.html", every_note,
@@ -289,9 +289,13 @@ class PageRenderer:
                                       page=self.page("404", "Page not found", "404.html"))
 
 
-def shown_key(note: NoteView | None) -> tuple[str, str] | None:
+def shown_key(note: NoteView | None) -> str:
     """What identifies everything a page can show of a note: its bytes and its URL."""
-    return (note.note.digest, note.url) if note is not None else None
+    return f"{note.note.digest} {note.url}" if note is not None else "-"
+
+
+def shown_keys(notes: list[NoteView] | tuple[NoteView, ...]) -> str:
+    return "\n".join(shown_key(note) for note in notes)
 
 
 def _site_key(site: Site) -> str:

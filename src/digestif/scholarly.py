@@ -228,7 +228,11 @@ def script_json(data: object) -> str:
 def cite_keys(views: list[NoteView], papers: dict[str, Paper]) -> dict[str, str]:
     """Note source -> BibTeX key, unique across the site and stable as notes are added: the
     oldest note keeps the plain key (``hu2022lora``), later ones get ``b``, ``c``…"""
-    base_of = {view.note.source: base_key(papers[view.note.source]) for view in views}
+    return unique_keys(views, {v.note.source: base_key(papers[v.note.source]) for v in views})
+
+
+def unique_keys(views: list[NoteView], base_of: dict[str, str]) -> dict[str, str]:
+    """:func:`cite_keys` from each note's base key."""
     used = set(base_of.values())
     keys: dict[str, str] = {}
     seen: set[str] = set()
@@ -419,8 +423,11 @@ class Scholarly:
 
     def cite_key(self, view: NoteView) -> str:
         if self._keys is None:
-            papers = {v.note.source: self.paper(v) for v in self.site.notes}
-            self._keys = cite_keys(self.site.notes, papers)
+            # A base key depends only on the note's own front matter: kept between builds.
+            base_of = {v.note.source: self.fragments.get(
+                ("cite-base", v.note.digest), lambda v=v: base_key(self.paper(v)))
+                for v in self.site.notes}
+            self._keys = unique_keys(self.site.notes, base_of)
         return self._keys[view.note.source]
 
     def bibtex(self, view: NoteView) -> str:
