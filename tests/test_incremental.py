@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
@@ -179,3 +180,16 @@ def test_unchanged_files_are_not_read_again_and_edits_are_still_seen(built, monk
     notes[0].write_text(notes[0].read_text().replace("Only note", "Only note, edited"))
     assert not build(site).unchanged
     assert "Only note, edited" in (site / "_site" / "index.html").read_text()
+
+
+def test_a_body_store_that_lost_a_note_means_a_full_build(built, tmp_path, caplog):
+    site, _ = built("example")
+    build(site)  # a second build, so the cache file's notes come back without their HTML
+    lora = site / "content" / "papers" / "lora.md"
+    lora.write_text(lora.read_text().replace("LoRA: Low-Rank", "LoRA: Lowest-Rank"))
+    [store] = (site / CACHE_DIR).glob("build-*.sqlite")
+    with sqlite3.connect(store) as db:
+        db.execute("DELETE FROM bodies WHERE key LIKE 'content/papers/qlora.md%'")
+    build(site)
+    assert "the build cache was incomplete" in caplog.text
+    assert _without_marker(snapshot(site / "_site")) == full_build_of(site, tmp_path)

@@ -27,10 +27,12 @@ from .cache import (
     CachedNote,
     CacheState,
     Fragments,
+    StaleCache,
     file_digest,
     fingerprint,
     load_cache,
     load_rest,
+    note_html,
     save_cache,
     settings_fingerprint,
 )
@@ -105,11 +107,21 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     ``cache`` is a previous build's :attr:`BuildResult.cache` (the dev server keeps it in
     memory); without it the cache is read from ``.digestif-cache/``."""
     console = console or Console(quiet=True)
-    started = time.perf_counter()
     config = _load_config(site_dir, options)
     search = SearchIndexer(config)
     config = search.config  # without search when Pagefind is missing: no dead search box
     state = _cache_for(config, options, cache)
+    try:
+        return _build(config, options, console, state, search)
+    except StaleCache:
+        # The cache lost something it vouched for: build from nothing, as if it were absent.
+        log.warning("the build cache was incomplete; building everything")
+        return _build(config, options, console, CacheState(state.settings), search)
+
+
+def _build(config: SiteConfig, options: BuildOptions, console: Console, state: CacheState,
+           search: SearchIndexer) -> BuildResult:
+    started = time.perf_counter()
     problems = Problems()
     with _stage("read"):
         started_ns = time.time_ns()
@@ -131,7 +143,9 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
         problems.extend(list(body.problems))
     with _stage("model"):
         from .model import build_site
-        site = build_site(config, notes, bodies, problems, state.related)
+        loaders = {source: functools.partial(note_html, state, entry.note)
+                   for source, entry in state.notes.items() if entry.detached}
+        site = build_site(config, notes, bodies, problems, state.related, loaders)
     copies = _copies(site, problems)
     problems.raise_if_errors(strict=options.strict)
     incremental = _can_update(state, config)

@@ -14,9 +14,13 @@ The cache is an optimisation only: a missing, stale or unreadable cache means a 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
+import secrets
+import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -31,7 +35,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.
-FORMAT = 3
+FORMAT = 4
 _RENDERING_PACKAGES = ("digestif", "markdown", "pygments", "latex2mathml", "jinja2")
 
 
@@ -42,6 +46,93 @@ class CachedNote:
     problems: tuple[Problem, ...]
     """What the reader said about the file (re-reported on every build)."""
     body: RenderedBody | None = None
+    stored: bool = False
+    """The note's Markdown and HTML are in the :class:`BodyStore`; the cache file keeps only
+    the rest."""
+    detached: bool = False
+    """Loaded from the cache file, so ``note.body`` and ``body.html`` are empty here: use
+    :func:`note_html`."""
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        if self.stored and not self.detached and self.note is not None and \
+                self.body is not None:
+            state["note"] = dataclasses.replace(self.note, body="")
+            state["body"] = dataclasses.replace(self.body, html="")
+        state["detached"] = self.stored
+        return state
+
+
+class BodyStore:
+    """Every rendered note's Markdown and HTML, in SQLite beside the cache file. They are nine
+    tenths of the cache, and a build needs them only for the few pages it renders again."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is None:
+            # One build at a time uses it, but the dev server builds from more than one thread.
+            self._db = sqlite3.connect(self.path, check_same_thread=False)
+            self._db.execute("CREATE TABLE IF NOT EXISTS bodies "
+                             "(key TEXT PRIMARY KEY, markdown TEXT, html TEXT)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value)")
+        return self._db
+
+    @staticmethod
+    def key(note: Note) -> str:
+        # The source path is part of the key: relative links make the HTML depend on it.
+        return f"{note.source}\0{note.digest}"
+
+    def html(self, note: Note) -> str:
+        row = self._connect().execute("SELECT html FROM bodies WHERE key = ?",
+                                      (self.key(note),)).fetchone()
+        if row is None:
+            raise StaleCache(f"{self.path} has no HTML for {note.source}")
+        return row[0]
+
+    def generation(self) -> str:
+        try:
+            row = self._connect().execute(
+                "SELECT value FROM meta WHERE name = 'generation'").fetchone()
+        except sqlite3.DatabaseError:
+            return ""
+        return row[0] if row else ""
+
+    def save(self, entries: list[CachedNote]) -> str:
+        """Store these entries' Markdown and HTML; returns the store's new generation, which
+        the cache file records so that a store and a cache file of different builds are
+        never used together."""
+        db = self._connect()
+        rows = [(self.key(e.note), e.note.body, e.body.html) for e in entries]
+        generation = secrets.token_hex(8)
+        with db:
+            db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)", rows)
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation,))
+        return generation
+
+    def count(self) -> int:
+        return self._connect().execute("SELECT COUNT(*) FROM bodies").fetchone()[0]
+
+    def prune(self, notes: list[Note]) -> None:
+        """Forget the bodies of notes that changed or are gone."""
+        db = self._connect()
+        with db:
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (key TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM keep")
+            db.executemany("INSERT OR IGNORE INTO keep VALUES (?)",
+                           [(self.key(n),) for n in notes])
+            db.execute("DELETE FROM bodies WHERE key NOT IN (SELECT key FROM keep)")
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class StaleCache(Exception):
+    """The cache promised something it no longer has."""
 
 
 @dataclass
@@ -76,12 +167,16 @@ class CacheState:
     """Every path the last build wrote, so an incremental build can remove what is gone."""
     fragments: dict[str, str] = field(default_factory=dict)
     """Text made from one note for a list of every note (digest entries, BibTeX entries)."""
+    store_generation: str = ""
+    """The :class:`BodyStore` generation the stored notes are in."""
+    store: BodyStore | None = field(default=None, repr=False, compare=False)
+    """Where stored notes' Markdown and HTML are (set when the cache is loaded or saved)."""
     complete: bool = True
     """False while only the manifest is loaded (see :func:`load_rest`)."""
 
 
 _MANIFEST = ("inputs", "config", "token", "warnings", "counts", "stats", "stats_time")
-_REST = ("notes", "pages", "related", "outputs", "fragments")
+_REST = ("notes", "pages", "related", "outputs", "fragments", "store_generation")
 
 
 class Fragments:
@@ -142,17 +237,28 @@ def load_cache(site_dir: Path, settings: str) -> CacheState:
 
 
 def load_rest(site_dir: Path, state: CacheState) -> None:
-    """Load the large part; if it is missing or unreadable, forget the manifest's claim on the
-    output too, so the build writes everything afresh."""
+    """Load the large part; if it is missing, unreadable or does not match its body store,
+    forget the manifest's claim on the output too, so the build writes everything afresh."""
     if state.complete:
         return
+    state.complete = True
     rest = _load(cache_path(site_dir, state.settings, "pickle"))
-    if rest.get("settings") == state.settings and set(_REST) <= rest.keys():
+    store = BodyStore(cache_path(site_dir, state.settings, "sqlite"))
+    if rest.get("settings") == state.settings and set(_REST) <= rest.keys() and \
+            store.generation() == rest["store_generation"]:
         for name in _REST:
             setattr(state, name, rest[name])
+        state.store = store
     else:
+        store.close()
         state.token = state.inputs = ""
-    state.complete = True
+
+
+def note_html(state: CacheState, note: Note) -> str:
+    """The rendered HTML of a note whose entry came back from the cache file without it."""
+    if state.store is None:
+        raise StaleCache(f"no body store for {note.source}")
+    return state.store.html(note)
 
 
 def _load(path: Path) -> dict:
@@ -167,21 +273,51 @@ def _load(path: Path) -> dict:
 
 def save_cache(site_dir: Path, state: CacheState, manifest_only: bool = False) -> None:
     """Write atomically; a cache that cannot be written only costs speed next time."""
-    parts = [("manifest", _MANIFEST)] if manifest_only else [("pickle", _REST),
-                                                             ("manifest", _MANIFEST)]
     try:
-        for part, names in parts:  # the manifest last: it vouches for the rest
-            path = cache_path(site_dir, state.settings, part)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _ignore_in_git(path.parent)
-            data = {"format": FORMAT, "settings": state.settings,
-                    **{name: getattr(state, name) for name in names}}
-            temporary = path.with_suffix(f".tmp{os.getpid()}")
-            with temporary.open("wb") as stream:
-                pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-    except OSError:
+        folder = site_dir / CACHE_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        _ignore_in_git(folder)
+        if not manifest_only:
+            _store_bodies(site_dir, state)
+            _write(site_dir, state, "pickle", _REST)
+            _forget_other_settings(folder, state.settings)
+        _write(site_dir, state, "manifest", _MANIFEST)  # last: it vouches for the rest
+    except (OSError, sqlite3.Error):
         pass
+
+
+def _store_bodies(site_dir: Path, state: CacheState) -> None:
+    if state.store is None:
+        state.store = BodyStore(cache_path(site_dir, state.settings, "sqlite"))
+    entries = [e for e in state.notes.values() if e.note is not None and e.body is not None]
+    state.store_generation = state.store.save([e for e in entries if not e.stored])
+    for entry in entries:
+        entry.stored = True
+    if state.store.count() > 2 * len(entries) + 100:  # old versions of edited notes
+        state.store.prune([e.note for e in entries])
+
+
+def _write(site_dir: Path, state: CacheState, part: str, names: tuple[str, ...]) -> None:
+    path = cache_path(site_dir, state.settings, part)
+    data = {"format": FORMAT, "settings": state.settings,
+            **{name: getattr(state, name) for name in names}}
+    temporary = path.with_suffix(f".tmp{os.getpid()}")
+    with temporary.open("wb") as stream:
+        pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+
+
+# Caches of other settings (another preview port, an older digestif) are kept this long.
+KEEP_OTHER_SETTINGS_SECONDS = 14 * 24 * 3600
+
+
+def _forget_other_settings(folder: Path, settings: str) -> None:
+    """Remove cache files of other settings that no build has used for two weeks."""
+    cutoff = time.time() - KEEP_OTHER_SETTINGS_SECONDS
+    for path in folder.glob("build-*"):
+        if not path.name.startswith(f"build-{settings[:12]}.") and \
+                path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
 
 
 def _ignore_in_git(folder: Path) -> None:

@@ -51,9 +51,10 @@ class RenderedBody:
     words: int
     assets: tuple[str, ...]
     """Site-relative paths of files beside the note that the body links to."""
-    links: tuple[tuple[str, str], ...]
-    """(kind, target) of every link the model resolves: ``note`` (a note's file), ``slug``
-    (a wiki-link) and ``root`` (a path on this site), for backlinks and broken-link warnings."""
+    links: tuple[tuple[str, str, int | None], ...]
+    """(kind, target, line) of every link the model resolves: ``note`` (a note's file),
+    ``slug`` (a wiki-link) and ``root`` (a path on this site), for backlinks and broken-link
+    warnings."""
     problems: tuple[Problem, ...]
 
 
@@ -128,7 +129,7 @@ class _State:
         self.note, self.md, self.base_url = note, md, base_url
         self.problems: list[Problem] = []
         self.assets: list[str] = []
-        self.links: list[tuple[str, str]] = []
+        self.links: list[tuple[str, str, int | None]] = []
         self.math_text: dict[str, str] = {}
         self.first_paragraph = ""
 
@@ -136,8 +137,7 @@ class _State:
         self.problems.append(Problem(self.note.source, message, line, field, warning=True))
 
     def line_of(self, snippet: str) -> int | None:
-        offset = self.note.body.find(snippet)
-        return None if offset < 0 else self.note.body_line + self.note.body.count("\n", 0, offset)
+        return self._line_at(self.note.body.find(snippet))
 
     def stash_text(self, match: re.Match) -> str:
         return self.math_text.get(match.group(0), "")
@@ -149,8 +149,19 @@ class _State:
             if kind == "asset":
                 self.assets.append(target.split("#", 1)[0])
             else:
-                self.links.append((kind, target.split("#", 1)[0]))
+                target = target.split("#", 1)[0]
+                self.links.append((kind, target, self.link_line(kind, target)))
         return marked
+
+    def link_line(self, kind: str, target: str) -> int | None:
+        """The line a link was written on, as best the source tells."""
+        if kind == "slug":
+            found = re.search(r"\[\[\s*" + re.escape(target), self.note.body)
+            return self._line_at(found.start() if found else -1)
+        return self._line_at(self.note.body.find(posixpath.basename(target.rstrip("/"))))
+
+    def _line_at(self, offset: int) -> int | None:
+        return None if offset < 0 else self.note.body_line + self.note.body.count("\n", 0, offset)
 
     def _marked(self, url: str) -> str:
         if url.startswith(MARKER):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePosixPath
 from urllib.parse import quote, unquote
 
 from .cache import fingerprint
@@ -73,16 +73,18 @@ class NoteView:
     related: tuple[NoteView, ...] = ()
     backlinks: tuple[NoteView, ...] = ()
     resolver: LinkResolver | None = field(default=None, repr=False, compare=False)
+    load_html: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    """Fetches ``raw_html`` from the build cache when the note came from it without."""
     _html: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def html(self) -> str:
-        """The body with every link pointing at its real URL. Resolved on first use, so an
-        incremental build pays only for the pages it renders."""
+        """The body with every link pointing at its real URL. Fetched and resolved on first
+        use, so an incremental build pays only for the pages it renders."""
         if self._html is None:
+            raw = self.load_html() if self.load_html is not None else self.raw_html
             resolve = self.resolver.resolve if self.resolver else None
-            self._html = resolve(self.raw_html) if resolve and MARKER in self.raw_html \
-                else self.raw_html
+            self._html = resolve(raw) if resolve and MARKER in raw else raw
         return self._html
 
     @property
@@ -159,12 +161,16 @@ class _Urls:
 
 
 def build_site(config: SiteConfig, notes: list[Note], bodies: dict[str, RenderedBody],
-               problems: Problems, previous_related: RelatedState | None = None) -> Site:
+               problems: Problems, previous_related: RelatedState | None = None,
+               html_loaders: dict[str, Callable[[], str]] | None = None) -> Site:
     """Join the notes and their rendered bodies into the site model, checking URL clashes.
-    ``previous_related`` (from the build cache) is reused when nothing it depends on changed."""
+    ``previous_related`` (from the build cache) is reused when nothing it depends on changed;
+    ``html_loaders`` fetch, by note source, the HTML of bodies the cache returned without."""
     urls = _Urls(config)
     ordered = sorted(notes, key=lambda n: (n.date, n.slug), reverse=True)
     views = [_note_view(note, bodies[note.source], urls, config) for note in ordered]
+    for view in views:
+        view.load_html = (html_loaders or {}).get(view.note.source)
     _check_clashes(views, problems)
     categories = _terms(views, "category", lambda n: n.categories, config, urls, problems)
     tags = _terms(views, "tag", lambda n: n.tags, config, urls, problems)
@@ -377,12 +383,12 @@ def _connect_links(views: list[NoteView], bodies: dict[str, RenderedBody],
         body = bodies[view.note.source]
         for source in body.assets:
             assets.setdefault(_asset_output(source), (source, view.note.source))
-        for kind, target in body.links:
+        for kind, target, line in body.links:
             linked = resolver.note_for(kind, target)
             if linked is None and kind != "root":
                 what = f"[[{target}]]" if kind == "slug" else target
                 problems.warn(view.note.source, f"links to {what}, which is not a note in "
-                              "content/", _line_of(view.note, target, kind), "links")
+                              "content/", line, "links")
             elif linked is not None and linked is not view and \
                     view not in backlinks[linked.note.source]:
                 backlinks[linked.note.source].append(view)
@@ -395,12 +401,3 @@ def _page_key(path: str) -> str:
     """``papers/lora/index.html``, ``/papers/lora/`` and ``papers/lora`` -> ``papers/lora``."""
     path = unquote(path.split("?", 1)[0].split("#", 1)[0])
     return path.removesuffix("index.html").strip("/")
-
-
-def _line_of(note: Note, target: str, kind: str = "note") -> int | None:
-    if kind == "slug":
-        found = re.search(r"\[\[\s*" + re.escape(target), note.body)
-        offset = found.start() if found else -1
-    else:
-        offset = note.body.find(PurePosixPath(target).name)
-    return None if offset < 0 else note.body_line + note.body.count("\n", 0, offset)
