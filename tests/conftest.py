@@ -59,6 +59,17 @@ def snapshot(folder: Path) -> dict[str, bytes]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def comparable_output(folder: Path) -> dict[str, object]:
+    """The output's files and bytes, for comparing two builds: without the marker (it holds a
+    build id), and Pagefind's bundle only by its number of files, since its key order and
+    hashed file names vary from run to run."""
+    files = snapshot(folder)
+    kept: dict[str, object] = {path: data for path, data in files.items()
+                               if path != ".digestif-output" and not path.startswith("pagefind/")}
+    kept["pagefind files"] = sum(path.startswith("pagefind/") for path in files)
+    return kept
+
+
 @pytest.fixture
 def site_copy(tmp_path):
     """``site_copy("minimal")`` -> path of a fresh copy of that sample site."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -9,7 +10,7 @@ import feedparser
 import pytest
 from lxml import etree
 
-from conftest import parse_html, snapshot, write_note
+from conftest import comparable_output, parse_html, snapshot, write_note
 from digestif.build import BuildOptions, build
 from digestif.cli import main
 from digestif.errors import BuildError
@@ -284,3 +285,31 @@ def test_a_thousand_notes_build(site_copy):
     assert result.notes == 1001
     assert len(list((site / "_site" / "papers").glob("*/index.html"))) == 1001
     assert (site / "_site" / "page" / "101" / "index.html").is_file()
+
+
+def test_pages_rendered_on_several_cores_are_the_same_as_on_one(site_copy, monkeypatch):
+    import digestif.render
+
+    sequential = site_copy("example")
+    build(sequential, BuildOptions(use_cache=False))
+    monkeypatch.setattr(digestif.render, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(digestif.render.os, "cpu_count", lambda: 3)
+    parallel = sequential.parent / "parallel"
+    shutil.copytree(sequential, parallel, ignore=shutil.ignore_patterns("_site"))
+    result = build(parallel, BuildOptions(use_cache=False))
+    assert comparable_output(parallel / "_site") == comparable_output(sequential / "_site")
+    assert result.pages > 40
+
+
+def test_a_template_error_found_on_several_cores_is_reported_once(site_copy, monkeypatch):
+    import digestif.render
+
+    monkeypatch.setattr(digestif.render, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(digestif.render.os, "cpu_count", lambda: 2)
+    site = site_copy("example")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "note.html").write_text("{{ note.no_such_field }}\n")
+    with pytest.raises(BuildError) as caught:
+        build(site, BuildOptions(use_cache=False))
+    assert len(caught.value.problems) == 1
+    assert "no_such_field" in str(caught.value.problems[0])

@@ -8,6 +8,8 @@ autoescaping is on, and an undefined variable fails the build naming the templat
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -117,6 +119,52 @@ def site_context(site: Site) -> SiteContext:
     )
 
 
+@dataclass(frozen=True)
+class PageJob:
+    """A page that needs rendering: where it goes, its template and its context."""
+
+    path: str
+    template: str
+    context: dict
+
+
+# Below this many pages to render, forking workers costs more than it saves.
+PARALLEL_PAGES = 400
+_FORKED: tuple[PageRenderer, list[PageJob]] | None = None
+"""What forked workers render from: inherited from the parent, never pickled."""
+
+
+def _render_in_parallel(renderer: PageRenderer, jobs: list[PageJob]
+                        ) -> Iterator[tuple[str, str]]:
+    """Render on every core. Workers are forked after the model is built, so they share it
+    for free; each renders every n-th page and sends back texts, template problems and the
+    fragments it made (for the build cache)."""
+    global _FORKED
+    workers = os.cpu_count() or 1
+    fragments = renderer.scholarly.fragments.current
+    _FORKED = (renderer, jobs)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            shares = pool.map(_render_share, [(start, workers, len(fragments))
+                                              for start in range(workers)])
+    finally:
+        _FORKED = None
+    seen = {str(p) for p in renderer.problems}
+    for pages, problems, made in shares:
+        yield from pages
+        fragments.update(made)
+        renderer.problems += [p for p in problems if str(p) not in seen]
+        seen |= {str(p) for p in problems}
+
+
+def _render_share(share: tuple[int, int, int]):
+    start, step, known_fragments = share
+    renderer, jobs = _FORKED
+    pages = list(renderer._render_jobs(jobs[start::step]))
+    made = dict(list(renderer.scholarly.fragments.current.items())[known_fragments:])
+    return pages, renderer.problems, made
+
+
 @dataclass
 class RenderedPages:
     """The outcome of rendering: new page texts, pages that need no new text, every key."""
@@ -163,21 +211,25 @@ class PageRenderer:
                            description or self.site.config.description,
                            (self.site_feed, *feeds))
 
-    def render(self, path: str, template: str, shows: object, **context) -> str | None:
-        """The page's text, or None when it is unchanged (or its template failed).
+    def render(self, path: str, template: str, shows: object, **context) -> PageJob | None:
+        """The page to render, or None when it is unchanged since the previous build.
         ``shows`` is the data the page displays beyond its template and the site settings."""
         key = fingerprint(self.template_key(template), self._site_key, shows)
         self.keys[path] = key
         if self.previous.get(path) == key:
             self.kept.add(path)
             return None
-        if template in self._failed_templates:
+        return PageJob(path, template, context)
+
+    def render_job(self, job: PageJob) -> str | None:
+        """The page's text, or None when its template failed (the problem is recorded)."""
+        if job.template in self._failed_templates:
             return None
         try:
-            return self.env.get_template(template).render(**context)
+            return self.env.get_template(job.template).render(**job.context)
         except jinja2.TemplateError as exc:
-            self._failed_templates.add(template)
-            self.problems.append(_template_problem(template, exc))
+            self._failed_templates.add(job.template)
+            self.problems.append(_template_problem(job.template, exc))
             return None
 
     @jinja2.pass_context
@@ -208,15 +260,20 @@ class PageRenderer:
         return key
 
     def render_all(self) -> RenderedPages:
-        pages: dict[str, str] = {}
-        for path, text in self._pages():
-            if text is not None:
-                pages[path] = text
+        jobs = [job for job in self._pages() if job is not None]
+        pages = dict(_render_in_parallel(self, jobs) if len(jobs) >= PARALLEL_PAGES and
+                     (os.cpu_count() or 1) > 1 else self._render_jobs(jobs))
         if self.problems:
             raise BuildError(self.problems)
         return RenderedPages(pages, self.kept, self.keys)
 
-    def _pages(self) -> Iterator[tuple[str, str | None]]:
+    def _render_jobs(self, jobs: list[PageJob]) -> Iterator[tuple[str, str]]:
+        for job in jobs:
+            text = self.render_job(job)
+            if text is not None:
+                yield job.path, text
+
+    def _pages(self) -> Iterator[PageJob | None]:
         yield from self.note_pages(self.site.notes)
         yield from self._paginated("home.html", "home", self.site.config.title, "",
                                    self.site.notes)
@@ -225,20 +282,20 @@ class PageRenderer:
             yield from self.term_pages(kind, terms)
         yield from self._indexes()
 
-    def note_pages(self, notes: list[NoteView]) -> Iterator[tuple[str, str | None]]:
+    def note_pages(self, notes: list[NoteView]) -> Iterator[PageJob | None]:
         for note in notes:
             page = self.page("note", note.title, note.path, note.lang, note.summary,
                              self._category_feeds(note))
             shows = (shown_key(note), shown_key(note.older), shown_key(note.newer),
                      shown_keys(note.related), shown_keys(note.backlinks),
                      self.scholarly.cite_key(note))
-            yield note.path, self.render(note.path, "note.html", shows, page=page, note=note)
+            yield self.render(note.path, "note.html", shows, page=page, note=note)
 
     def _category_feeds(self, note: NoteView) -> tuple[Feed, ...]:
         return tuple(Feed(f"{self.site.config.title}: {c.name}", c.url + "feed.xml")
                      for c in note.categories)
 
-    def term_pages(self, kind: str, terms: list[Term]) -> Iterator[tuple[str, str | None]]:
+    def term_pages(self, kind: str, terms: list[Term]) -> Iterator[PageJob | None]:
         for term in terms:
             feeds = (Feed(f"{self.site.config.title}: {term.name}",
                           term.url + "feed.xml"),) if kind == "category" else ()
@@ -247,7 +304,7 @@ class PageRenderer:
 
     def _paginated(self, template: str, kind: str, title: str, path: str,
                    notes: list[NoteView], feeds: tuple[Feed, ...] = (), description: str = "",
-                   **extra) -> Iterator[tuple[str, str | None]]:
+                   **extra) -> Iterator[PageJob | None]:
         size = self.site.config.paginate
         base = path.removesuffix("index.html")
         total = max(1, -(-len(notes) // size))
@@ -263,30 +320,30 @@ class PageRenderer:
             page = self.page(kind, page_title, page_path, description=description, feeds=feeds)
             chunk = notes[(number - 1) * size:number * size]
             shows = (page, pagination, shown_keys(chunk), description)
-            yield page_path, self.render(page_path, template, shows, page=page, notes=chunk,
-                                         pagination=pagination, **extra)
+            yield self.render(page_path, template, shows, page=page, notes=chunk,
+                              pagination=pagination, **extra)
 
-    def _indexes(self) -> Iterator[tuple[str, str | None]]:
+    def _indexes(self) -> Iterator[PageJob | None]:
         site = self.site
         for kind, title, terms in (("categories", "Categories", site.categories),
                                    ("tags", "Tags", site.tags), ("venues", "Venues",
                                                                  site.venues)):
             path = f"{kind}/index.html"
             shows = [(t.name, t.url, len(t.notes), t.description) for t in terms]
-            yield path, self.render(path, "terms.html", shows, page=self.page(kind, title, path),
-                                    terms=terms)
+            yield self.render(path, "terms.html", shows, page=self.page(kind, title, path),
+                              terms=terms)
         every_note = shown_keys(site.notes)
         for kind, title in (("archive", "Archive"), ("digest", "Digest")):
             path = f"{kind}/index.html"
-            yield path, self.render(path, f"{kind}.html", every_note,
-                                    page=self.page(kind, title, path), years=site.years)
+            yield self.render(path, f"{kind}.html", every_note,
+                              page=self.page(kind, title, path), years=site.years)
         if site.config.search.enabled:
-            yield "search/index.html", self.render(
+            yield self.render(
                 "search/index.html", "search.html", (),
                 page=self.page("search", "Search", "search/index.html"),
                 categories=site.categories, years=site.years)
-        yield "404.html", self.render("404.html", "404.html", (),
-                                      page=self.page("404", "Page not found", "404.html"))
+        yield self.render("404.html", "404.html", (),
+                          page=self.page("404", "Page not found", "404.html"))
 
 
 def shown_key(note: NoteView | None) -> str:
