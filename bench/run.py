@@ -236,14 +236,20 @@ def verify_output(tool: Tool, site: Path, notes: list[generate.SyntheticNote]) -
     if len(notes) > 10:
         expected.append("page/2/index.html")
     missing = [path for path in expected if not (out / path).is_file()]
-    assert not missing, f"{tool.name} did not write {missing} in {out}"
+    _check(not missing, f"{tool.name} did not write {missing} in {out}")
     note_pages = len(list(out.glob("papers/*/index.html")))
-    assert note_pages == len(notes), f"{tool.name} wrote {note_pages} of {len(notes)} notes"
+    _check(note_pages == len(notes), f"{tool.name} wrote {note_pages} of {len(notes)} notes")
     page = (out / expected[2]).read_text(encoding="utf-8")
-    assert "<table" in page, f"{tool.name}: the first note's table is missing from {expected[2]}"
+    _check("<table" in page, f"{tool.name}: the first note's table is missing from {expected[2]}")
     entries = (out / "feed.xml").read_text(encoding="utf-8").count("<entry")
-    assert entries == min(20, len(notes)), f"{tool.name}: feed.xml has {entries} entries"
+    _check(entries == min(20, len(notes)), f"{tool.name}: feed.xml has {entries} entries")
     return sum(1 for path in out.rglob("*") if path.is_file())
+
+
+def _check(ok: bool, message: str) -> None:
+    """Like assert, but not switched off by python -O."""
+    if not ok:
+        raise BuildFailed(message)
 
 
 # --- the scenarios ---------------------------------------------------------------------------
@@ -296,7 +302,7 @@ class DigestifRuns:
             handle.write(f"\n{sentence}\n")
         edited.add(measure(self.tool.command, self.site))
         page = self.site / self.tool.output / "papers" / self.newest.slug / "index.html"
-        assert sentence in page.read_text(encoding="utf-8"), "the edited note was not rebuilt"
+        _check(sentence in page.read_text(encoding="utf-8"), f"{page} misses the edit")
 
     def restore(self) -> None:
         self.note_file.write_bytes(self.original)
