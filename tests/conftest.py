@@ -3,9 +3,16 @@ what came out."""
 
 from __future__ import annotations
 
+import functools
 import gzip
+import http.server
+import importlib.util
 import json
 import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import html5lib
@@ -83,3 +90,67 @@ def built(tmp_path):
         site = copy_site(name, tmp_path)
         return site, build(site, BuildOptions(**options))
     return make
+
+
+# --- real browsers --------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+# What lets Debian's Chromium run as root with no display and no network (its background
+# connections are refused here, many at a time).
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage")
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, with the command that fixes it; None if they can."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        return "chromium not installed: apt-get install chromium chromium-driver"
+    if importlib.util.find_spec("selenium") is None:
+        return "selenium not installed: pip install -e '.[test]'"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Selenium through Debian's chromedriver (never a download)."""
+    if reason := browser_missing():
+        pytest.skip(reason)
+    from selenium import webdriver
+
+    profile = tempfile.mkdtemp(prefix="digestif-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    try:
+        driver = webdriver.Chrome(options=options,
+                                  service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    except Exception as exc:  # a broken browser install is a reason to skip, not to fail
+        shutil.rmtree(profile, ignore_errors=True)
+        pytest.skip(f"chromium could not start: {exc}")
+    driver.set_script_timeout(60)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@contextmanager
+def static_server(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` (which may be filled later) on 127.0.0.1; yields the origin URL."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,20 +7,13 @@ Needs Debian's Chromium and chromedriver, Selenium, and axe-core installed by np
 
 from __future__ import annotations
 
-import functools
-import http.server
-import shutil
-import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_site
+from conftest import browser_missing, copy_site, static_server
 from digestif.build import BuildOptions, build
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 WIDTHS = (390, 1280)
 SCHEMES = ("light", "dark")
@@ -28,18 +21,10 @@ SCHEMES = ("light", "dark")
 PAGES = ("home", "note", "category", "digest")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed: "
-                                 "pip install -e '.[test]'")
-if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-    pytest.skip("chromium not installed: apt-get install chromium chromium-driver",
-                allow_module_level=True)
-if not AXE.is_file():
+if reason := browser_missing():
+    pytest.skip(reason, allow_module_level=True)
+if not AXE.exists():
     pytest.skip("axe-core not installed: npm ci --prefix tests/js", allow_module_level=True)
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -48,35 +33,8 @@ def example(tmp_path_factory):
     root = tmp_path_factory.mktemp("served")
     site_dir = copy_site("example", tmp_path_factory.mktemp("sites"))
     result = build(site_dir, BuildOptions(out=root / "site"))
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "site")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", result.site
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="digestif-chromium-")
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    try:
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    except Exception as exc:  # a broken browser install is a reason to skip, not to fail
-        shutil.rmtree(profile, ignore_errors=True)
-        pytest.skip(f"chromium could not start: {exc}")
-    driver.set_script_timeout(60)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with static_server(root / "site") as origin:
+        yield origin, result.site
 
 
 def page_path(site, page: str) -> str:

@@ -5,77 +5,27 @@ Skipped with the reason when chromium, chromedriver or selenium is missing."""
 
 from __future__ import annotations
 
-import functools
-import shutil
-import tempfile
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from conftest import copy_site
+from conftest import browser_missing, copy_site, static_server
 from digestif.build import BuildOptions, build
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 ALPHA = "Alpha: a note with every connection"
 ALL_TITLES = [ALPHA, "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]
-
-
-def _require_browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed: apt-get install chromium chromium-driver")
-    if not Path(CHROMEDRIVER).exists():
-        pytest.skip("chromedriver not installed: apt-get install chromium-driver")
-    return pytest.importorskip("selenium", reason="selenium not installed: pip install selenium")
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """Base URL of the connections site, built for and served on 127.0.0.1."""
-    _require_browser()
+    if reason := browser_missing():
+        pytest.skip(reason)
     site = copy_site("connections", tmp_path_factory.mktemp("browser"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(
-        _QuietHandler, directory=str(site / "_site")))
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    build(site, BuildOptions(base_url=base))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(served):
-    selenium = _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="digestif-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                 f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    try:
-        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    except selenium.common.exceptions.WebDriverException as exc:
-        shutil.rmtree(profile, ignore_errors=True)
-        pytest.skip(f"chromium could not start: {exc.msg}")
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with static_server(site / "_site") as origin:
+        base = f"{origin}/"
+        build(site, BuildOptions(base_url=base))
+        yield base
 
 
 def open_digest(browser, served, query: str = ""):

@@ -3,74 +3,33 @@ base path (/repo/) as on a project site, and reads the results Pagefind shows.""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import shutil
-import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
-from conftest import copy_site
+from conftest import browser_missing, copy_site, static_server
 from digestif.build import BuildOptions, build
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 WAIT_SECONDS = 15
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium not installed: "
-                                 "pip install -e '.[test]'")
-if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-    pytest.skip("chromium not installed: apt-get install chromium chromium-driver",
-                allow_module_level=True)
+if reason := browser_missing():
+    pytest.skip(reason, allow_module_level=True)
 
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
-        pass
 
 
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory):
     """The search sample site built for and served at http://127.0.0.1:PORT/repo/."""
     root = tmp_path_factory.mktemp("served")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
-    base_url = f"http://127.0.0.1:{server.server_address[1]}/repo/"
-    site = copy_site("search", tmp_path_factory.mktemp("sites"))
-    result = build(site, BuildOptions(out=root / "repo", base_url=base_url))
-    if result.search is None:
-        pytest.skip(f"no search index was built: {[str(w) for w in result.warnings]}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield base_url
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="digestif-chromium-")
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    try:
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    except Exception as exc:  # a broken browser install is a reason to skip, not to fail
-        shutil.rmtree(profile, ignore_errors=True)
-        pytest.skip(f"chromium could not start: {exc}")
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with static_server(root) as origin:
+        base_url = f"{origin}/repo/"
+        site = copy_site("search", tmp_path_factory.mktemp("sites"))
+        result = build(site, BuildOptions(out=root / "repo", base_url=base_url))
+        if result.search is None:
+            pytest.skip(f"no search index was built: {[str(w) for w in result.warnings]}")
+        yield base_url
 
 
 def results(driver, container: str = ".search-page") -> list[dict]:

@@ -3,8 +3,6 @@ chromium-driver. An open page must follow edits on disk with no reload by the te
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,39 +12,6 @@ from digestif.serve import DevServer, ServeOptions
 
 WAIT_SECONDS = 20
 NOTE = "---\ntitle: {title}\ndate: {date}\n---\nJust one paragraph.\n"
-
-# The flags that let chromium run as root in a container with no display and no network.
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage")
-
-
-def _find(*names: str) -> str | None:
-    return next((path for name in names if (path := shutil.which(name))), None)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = _find("chromium", "chromium-browser")
-    driver_path = _find("chromedriver")
-    if not chromium or not driver_path:
-        pytest.skip("chromium not installed: apt-get install chromium chromium-driver")
-    webdriver = pytest.importorskip(
-        "selenium.webdriver", reason="selenium not installed: pip install -e '.[test]'")
-    profile = tempfile.mkdtemp(prefix="digestif-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    # An explicit driver path: Selenium must not try to download one (there is no network).
-    driver = webdriver.Chrome(options=options,
-                              service=webdriver.ChromeService(executable_path=driver_path))
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
