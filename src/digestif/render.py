@@ -135,7 +135,7 @@ _FORKED: tuple[PageRenderer, list[PageJob]] | None = None
 
 
 def _render_in_parallel(renderer: PageRenderer, jobs: list[PageJob]
-                        ) -> Iterator[tuple[str, str]]:
+                        ) -> Iterator[tuple[str, bytes]]:
     """Render on every core. Workers are forked after the model is built, so they share it
     for free; each renders every n-th page and sends back texts, template problems and the
     fragments it made (for the build cache)."""
@@ -169,7 +169,7 @@ def _render_share(share: tuple[int, int, int]):
 class RenderedPages:
     """The outcome of rendering: new page texts, pages that need no new text, every key."""
 
-    pages: dict[str, str]
+    pages: dict[str, bytes]
     kept: set[str]
     """Pages whose fingerprint matches the previous build: their output file is still right."""
     keys: dict[str, str]
@@ -267,11 +267,13 @@ class PageRenderer:
             raise BuildError(self.problems)
         return RenderedPages(pages, self.kept, self.keys)
 
-    def _render_jobs(self, jobs: list[PageJob]) -> Iterator[tuple[str, str]]:
+    def _render_jobs(self, jobs: list[PageJob]) -> Iterator[tuple[str, bytes]]:
         for job in jobs:
             text = self.render_job(job)
             if text is not None:
-                yield job.path, text
+                # As UTF-8 at once: one "·" makes a Python string two bytes a character, and
+                # a big site holds every page until it is written.
+                yield job.path, text.encode("utf-8")
 
     def _pages(self) -> Iterator[PageJob | None]:
         yield from self.note_pages(self.site.notes)
