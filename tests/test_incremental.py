@@ -184,3 +184,19 @@ def test_a_body_store_that_lost_a_note_means_a_full_build(built, tmp_path, caplo
     build(site)
     assert "the build cache was incomplete" in caplog.text
     assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+
+
+def test_a_settings_change_whose_build_failed_still_gets_a_full_write(built, tmp_path):
+    site, first = built("example")
+    if not (site / "_site" / "pagefind").is_dir():
+        pytest.skip("Pagefind is not installed here: pip install 'pagefind[extended]'")
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text() + "\n[search]\nenabled = false\n")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "note.html").write_text("{{ note.no_such_field }}\n")
+    with pytest.raises(BuildError):
+        build(site, cache=first.cache)  # kept in memory, as the dev server does
+    (site / "templates" / "note.html").unlink()
+    build(site, cache=first.cache)
+    assert not (site / "_site" / "pagefind").exists()
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)

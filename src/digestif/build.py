@@ -149,7 +149,6 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, state: C
     copies = _copies(site, problems)
     problems.raise_if_errors(strict=options.strict)
     incremental = _can_update(state, config)
-    state.config = fingerprint(config)
     with _stage("render"):
         bytecode_dir = config.site_dir / CACHE_DIR / "templates" if options.use_cache else None
         fragments = Fragments(state.fragments)
@@ -331,6 +330,8 @@ def _write(config: SiteConfig, output: SiteFiles, copies: dict[str, Path], state
 
 def _remember(state: CacheState, site: Site, output: SiteFiles, copies: dict[str, Path],
               inputs: str, warnings: list[Problem], counts: tuple[int, int]) -> None:
+    """What the next build needs to know of this one; recorded only once it succeeded."""
+    state.config = fingerprint(site.config)
     state.pages = output.page_keys
     state.related = site.related_state
     state.inputs = inputs
