@@ -60,6 +60,23 @@ def search_fragments(out: Path) -> dict[str, dict]:
     return records
 
 
+class RecordedResponse:
+    """What ``urllib.request.urlopen`` returns, with recorded bytes: tests never use the
+    network."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def read(self) -> bytes:
+        return self.data
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` and its bytes, to prove a failed build changed nothing."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import RecordedResponse
 from digestif.arxiv import ArxivError, fetch_paper, parse_response
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -107,19 +108,9 @@ def test_network_failures_become_one_readable_error(exc, message):
 def test_default_fetch_goes_through_urlopen_with_a_user_agent(monkeypatch):
     seen = {}
 
-    class Response:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return (FIXTURES / "arxiv_2106.09685.xml").read_bytes()
-
     def fake_urlopen(request, timeout):
         seen.update(url=request.full_url, agent=request.get_header("User-agent"), timeout=timeout)
-        return Response()
+        return RecordedResponse((FIXTURES / "arxiv_2106.09685.xml").read_bytes())
 
     monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
     assert fetch_paper("2106.09685").title.startswith("LoRA")

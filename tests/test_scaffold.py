@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import parse_html, snapshot
+from conftest import RecordedResponse, parse_html, snapshot
 from digestif.build import BuildOptions, build
 from digestif.cli import main
 from digestif.config import ConfigError, SiteConfig, load_config
@@ -309,17 +309,8 @@ def test_new_reports_an_invalid_site_toml(site):
 
 
 def test_new_command_fetches_through_urlopen_and_prints_the_path(site, monkeypatch, capsys):
-    class Answer:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return (FIXTURES / "arxiv_2106.09685.xml").read_bytes()
-
-    monkeypatch.setattr(urllib.request, "urlopen", lambda request, timeout: Answer())
+    answer = RecordedResponse((FIXTURES / "arxiv_2106.09685.xml").read_bytes())
+    monkeypatch.setattr(urllib.request, "urlopen", lambda request, timeout: answer)
     assert main(["new", "--arxiv", "2106.09685", "--site", str(site), "--venue",
                  "ICLR 2022"]) == 0
     out = capsys.readouterr().out
