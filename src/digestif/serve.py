@@ -147,11 +147,12 @@ def _exit_during_build(workdir: Path) -> NoReturn:
 
 class _LateIndexer:
     """Runs search-index jobs after the pages they index went live. One job runs at a time and
-    a newer job replaces one still waiting; a rebuild waits for a running job (``busy``), since
-    both write into the preview."""
+    a newer job replaces one still waiting, so the index always ends up matching the newest
+    build. A rebuild does not wait for a running job: Pagefind only reads the pages, which the
+    writer replaces whole, one file at a time, and swaps in its own folder, which the writer
+    never touches; a job that raced a rebuild is simply followed by the newer one."""
 
     def __init__(self, stopping: threading.Event):
-        self.busy = threading.Lock()
         self._stopping = stopping
         self._pending: Callable[[], object] | None = None
         self._wake = threading.Condition()
@@ -168,11 +169,10 @@ class _LateIndexer:
                 job, self._pending = self._pending, None
             if job is None:
                 continue
-            with self.busy:
-                try:
-                    job()
-                except Exception:  # search is a convenience; it must not stop the preview
-                    log.exception("indexing the preview for search failed")
+            try:
+                job()
+            except Exception:  # search is a convenience; it must not stop the preview
+                log.exception("indexing the preview for search failed")
 
 
 class DevServer:
@@ -264,7 +264,7 @@ class DevServer:
         """Build the preview and publish the outcome; requests wait meanwhile. True if it
         succeeded; a failure keeps serving the last good build under an error overlay."""
         started = time.perf_counter()
-        with self._indexer.busy, self.live.lock.writing():
+        with self.live.lock.writing():
             try:
                 base_path, result = self._build(changes)
             except (BuildError, ConfigError) as exc:

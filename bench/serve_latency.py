@@ -1,0 +1,103 @@
+"""Save-to-browser latency of `digestif serve`: how long from writing a note to an open page in
+headless Chromium showing the change, with no reload by this script.
+
+    python bench/serve_latency.py SITE_DIR [--rounds 5]
+
+Needs Debian's chromium and chromium-driver and selenium (pip install -e '.[test]'). Run by
+hand, like the rest of bench/; it restores the note it edits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from selenium import webdriver
+
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+GIVE_UP_SECONDS = 60
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("site", type=Path)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    note = sorted((args.site / "content").rglob("*.md"))[-1]
+    original = note.read_text(encoding="utf-8")
+    server, url, rebuilds = start_server(args.site)
+    profile = tempfile.mkdtemp()
+    driver = start_browser(profile)
+    try:
+        driver.get(f"{url}papers/{note.stem}/")
+        latencies = [edit_and_wait(driver, note, original, i) for i in range(args.rounds)]
+    finally:
+        driver.quit()
+        server.terminate()
+        server.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+        note.write_text(original, encoding="utf-8")
+    report(args.site, latencies, rebuilds)
+
+
+def start_server(site: Path) -> tuple[subprocess.Popen, str, list[float]]:
+    server = subprocess.Popen([sys.executable, "-m", "digestif", "serve", str(site), "--port",
+                               "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    while not (found := re.search(r"serving (http://\S+)", server.stdout.readline())):
+        if server.poll() is not None:
+            sys.exit("digestif serve did not start")
+    rebuilds: list[float] = []
+
+    def read_rebuild_lines() -> None:
+        for line in server.stdout:
+            if seconds := re.search(r"rebuilt .* in ([0-9.]+) s", line):
+                rebuilds.append(float(seconds.group(1)))
+
+    threading.Thread(target=read_rebuild_lines, daemon=True).start()
+    return server, found.group(1), rebuilds
+
+
+def start_browser(profile: str) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in (*FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    return webdriver.Chrome(options=options, service=webdriver.ChromeService(driver_path))
+
+
+def edit_and_wait(driver: webdriver.Chrome, note: Path, original: str, round_: int) -> float:
+    """Give the note a new title; seconds until the open page's heading shows it."""
+    title = f"Measured title {round_} {time.time_ns()}"
+    time.sleep(0.5)  # let the previous reload settle
+    note.write_text(re.sub(r"(?m)^title:.*$", f'title: "{title}"', original, count=1),
+                    encoding="utf-8")
+    saved = time.perf_counter()
+    while title not in (driver.execute_script(
+            "return document.querySelector('h1')?.textContent") or ""):
+        if time.perf_counter() - saved > GIVE_UP_SECONDS:
+            sys.exit(f"the page did not show the edit within {GIVE_UP_SECONDS} s")
+        time.sleep(0.005)
+    latency = time.perf_counter() - saved
+    print(f"round {round_}: {latency * 1000:.0f} ms", flush=True)
+    return latency
+
+
+def report(site: Path, latencies: list[float], rebuilds: list[float]) -> None:
+    median = statistics.median(latencies)
+    print(f"{site.name}: save to screen median {median:.2f} s (min {min(latencies):.2f}, "
+          f"max {max(latencies):.2f}) over {len(latencies)} edits; rebuilds took "
+          f"{', '.join(f'{s:.2f}' for s in rebuilds)} s")
+
+
+if __name__ == "__main__":
+    main()
