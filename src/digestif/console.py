@@ -25,10 +25,15 @@ PROGRESS_AFTER_ITEMS = 300
 
 
 class Console:
-    def __init__(self, quiet: bool = False, stream=None, err_stream=None):
+    def __init__(self, quiet: bool = False, stream=None, err_stream=None,
+                 terminal: bool | None = None):
+        """``terminal`` forces (or denies) terminal behaviour: colour and progress bars;
+        by default it is whether the stream is a terminal."""
         self.quiet = quiet
-        self.out = RichConsole(file=stream or sys.stdout, highlight=False, soft_wrap=True)
-        self.err = RichConsole(file=err_stream or sys.stderr, highlight=False, soft_wrap=True)
+        self.out = RichConsole(file=stream or sys.stdout, highlight=False, soft_wrap=True,
+                               force_terminal=terminal)
+        self.err = RichConsole(file=err_stream or sys.stderr, highlight=False, soft_wrap=True,
+                               force_terminal=terminal)
 
     @property
     def interactive(self) -> bool:
