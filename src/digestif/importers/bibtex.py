@@ -15,7 +15,7 @@ import bibtexparser
 from bibtexparser import middlewares
 
 from ..reader import normalise_arxiv
-from .common import Batch, Context, Draft, detect_lang, note_slug, read_text, shown
+from .common import Batch, Context, Draft, detect_lang, note_slug, read_source_file, shown
 
 # bibtexparser logs each broken block; we report them ourselves, with file and line.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
@@ -28,11 +28,7 @@ _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 
 def read_bibtex(source: str, context: Context) -> Batch:
     path = Path(source)
-    batch = Batch("bibtex", str(path.resolve()))
-    if not path.is_file():
-        batch.problems.error(source, "not found; give a .bib file")
-        return batch
-    text = read_text(path, batch.problems)
+    batch, text = read_source_file("bibtex", source, "a .bib file")
     if text is None:
         return batch
     library = bibtexparser.parse_string(text, append_middleware=[

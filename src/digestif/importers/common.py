@@ -425,6 +425,18 @@ def shown(path: Path | str) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
+def read_source_file(kind: str, source: str, what: str) -> tuple[Batch, str | None]:
+    """A batch for importing the file ``source`` and its text; the text is None, with the
+    reason in the batch, when the file is missing or unreadable. ``what`` tells the user what
+    to give instead ("a .bib file")."""
+    path = Path(source)
+    batch = Batch(kind, str(path.resolve()))
+    if not path.is_file():
+        batch.problems.error(source, f"not found; give {what}")
+        return batch, None
+    return batch, read_text(path, batch.problems)
+
+
 def read_text(path: Path, problems: Problems) -> str | None:
     """A UTF-8 text file with ``\\n`` line endings, or None (reported) when unreadable."""
     try:

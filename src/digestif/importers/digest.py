@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..reader import normalise_arxiv
-from .common import Batch, Context, Draft, add_link, detect_lang, note_slug, read_text, shown
+from .common import Batch, Context, Draft, add_link, detect_lang, note_slug, read_source_file, shown
 
 _QUOTE = re.compile(r"^ {0,3}> ?")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -41,11 +41,7 @@ class _Quote:
 
 def read_digest(source: str, context: Context) -> Batch:
     path = Path(source)
-    batch = Batch("digest", str(path.resolve()))
-    if not path.is_file():
-        batch.problems.error(source, "not found; give the README file that lists the papers")
-        return batch
-    text = read_text(path, batch.problems)
+    batch, text = read_source_file("digest", source, "the README file that lists the papers")
     if text is None:
         return batch
     for quote in _blockquotes(text):
