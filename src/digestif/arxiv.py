@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import feedparser
-
 from . import __version__
 
 API_URL = "https://export.arxiv.org/api/query?id_list={id}"
@@ -73,6 +71,8 @@ def fetch_paper(arxiv_id: str, fetch: Fetch = http_get,
 
 def parse_response(body: bytes, arxiv_id: str) -> ArxivPaper:
     """Read the API's Atom answer for one id; raises ArxivError for errors and unknown ids."""
+    import feedparser  # here: every digestif command loads this module to build its parser
+
     feed = feedparser.parse(body)
     if not feed.entries:
         if feed.bozo and not feed.feed:

@@ -11,8 +11,6 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
 
-from feedgen.feed import FeedGenerator
-
 from . import __version__
 from .cache import fingerprint
 from .model import NoteView, Site, Term
@@ -56,6 +54,9 @@ def render_feeds(site: Site, previous: dict[str, str] | None = None) -> Rendered
 def _atom(site: Site, notes: list[NoteView], title: str, self_path: str, home_path: str,
           category: Term | None = None) -> bytes:
     config = site.config
+    # Imported here: feedgen loads lxml, and most rebuilds change no feed at all.
+    from feedgen.feed import FeedGenerator
+
     feed = FeedGenerator()
     feed.id(site.permalink_for(self_path))
     feed.title(title)
@@ -77,7 +78,7 @@ def _updated(note: NoteView) -> datetime:
     return note.note.updated or note.date
 
 
-def _add_entry(feed: FeedGenerator, note: NoteView, site: Site) -> None:
+def _add_entry(feed, note: NoteView, site: Site) -> None:
     entry = feed.add_entry(order="append")
     entry.id(note.permalink)
     entry.title(note.title)
