@@ -313,3 +313,21 @@ def test_a_template_error_found_on_several_cores_is_reported_once(site_copy, mon
         build(site, BuildOptions(use_cache=False))
     assert len(caught.value.problems) == 1
     assert "no_such_field" in str(caught.value.problems[0])
+
+
+def test_links_in_raw_html_get_the_base_path_like_markdown_links(site_copy):
+    site = site_copy("minimal")
+    (site / "static" / "assets").mkdir(parents=True)
+    (site / "static" / "assets" / "fig.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    write_note(site, "papers/imported.md", "---\ntitle: Imported\ndate: 2024-03-03\n---\n"
+               '<p><img src="/assets/fig.png" alt="A figure"> '
+               "<a href='only.md'>the other note</a></p>\n\n"
+               'Shown as code: `<img src="/assets/raw.png">`\n')
+    build(site, BuildOptions(base_url="https://user.github.io/repo/"))
+    page = parse_html(site / "_site" / "papers" / "imported" / "index.html")
+    body = page.find(".//div[@class='note-body']")
+    assert [i.get("src") for i in body.iter("img")] == ["/repo/assets/fig.png"]
+    assert "/repo/papers/only/" in [a.get("href") for a in body.iter("a")]
+    assert '<img src="/assets/raw.png">' in "".join(body.find(".//code").itertext())
+    only = parse_html(site / "_site" / "papers" / "only" / "index.html")
+    assert "Imported" in "".join(only.find(".//section[@class='backlinks']").itertext())

@@ -12,13 +12,14 @@ import posixpath
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
-from html import unescape
+from html import escape, unescape
 from urllib.parse import unquote, urlsplit
 
 import markdown
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
@@ -96,6 +97,35 @@ class _WikiLinkProcessor(InlineProcessor):
         element.set("class", "wikilink")
         element.text = (m.group(2) or m.group(1)).strip()
         return element, m.start(0), m.end(0)
+
+
+_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+_URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src)=)(["'])(.*?)\2""")
+
+
+class _RawHtmlLinks(Postprocessor):
+    """Links written as raw HTML (an imported Jekyll ``<img src="/assets/…">``, a feed's body)
+    get the same treatment as Markdown links: the base_url path, copied files, backlinks. Only
+    attributes of real tags are touched; code shows ``&lt;`` and is never matched."""
+
+    def __init__(self, md, renderer: MarkdownRenderer):
+        super().__init__(md)
+        self.renderer = renderer
+
+    def run(self, text: str) -> str:
+        if "href=" not in text and "src=" not in text:
+            return text
+        return _TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(self._mark, tag.group(0)), text)
+
+    def _mark(self, match: re.Match) -> str:
+        url = unescape(match.group(3))
+        if url.startswith(MARKER):  # a Markdown link, marked already
+            return match.group(0)
+        marked = self.renderer.state.mark_link(url)
+        if marked == url:
+            return match.group(0)
+        quote_mark = match.group(2)
+        return f"{match.group(1)}{quote_mark}{escape(marked, quote=True)}{quote_mark}"
 
 
 class _LinkTreeprocessor(Treeprocessor):
@@ -193,6 +223,8 @@ class _DigestifExtension(Extension):
         md.inlinePatterns.register(
             _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]", md), "wikilink", 175)
         md.treeprocessors.register(_LinkTreeprocessor(md, self.renderer), "links", 1)
+        # After raw HTML is put back (30).
+        md.postprocessors.register(_RawHtmlLinks(md, self.renderer), "raw_html_links", 25)
         md.ESCAPED_CHARS.append("$")
 
 
