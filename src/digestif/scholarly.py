@@ -225,14 +225,10 @@ def script_json(data: object) -> str:
 
 # --- BibTeX -----------------------------------------------------------------------------------
 
-def cite_keys(views: list[NoteView], papers: dict[str, Paper]) -> dict[str, str]:
-    """Note source -> BibTeX key, unique across the site and stable as notes are added: the
-    oldest note keeps the plain key (``hu2022lora``), later ones get ``b``, ``c``…"""
-    return unique_keys(views, {v.note.source: base_key(papers[v.note.source]) for v in views})
-
-
 def unique_keys(views: list[NoteView], base_of: dict[str, str]) -> dict[str, str]:
-    """:func:`cite_keys` from each note's base key."""
+    """Note source -> BibTeX key from each note's base key, unique across the site and stable
+    as notes are added: the oldest note keeps the plain key (``hu2022lora``), later ones get
+    ``b``, ``c``…"""
     used = set(base_of.values())
     keys: dict[str, str] = {}
     seen: set[str] = set()
@@ -328,14 +324,6 @@ def _bibtex_url(url: str) -> str:
 
 
 # --- exports and the digest's facets ----------------------------------------------------------
-
-def papers_bib(site: Site) -> str:
-    return Scholarly(site).papers_bib()
-
-
-def papers_json(site: Site) -> str:
-    return Scholarly(site).papers_json()
-
 
 def _paper_record(view: NoteView, paper: Paper, key: str) -> dict:
     note = view.note
