@@ -35,8 +35,8 @@ def test_every_problem_is_reported_with_its_key_path(tmp_path):
     assert messages(tmp_path, 'titel = "x"\npaginate = "ten"\n[feed]\nentries = "ten"\n'
                               'full_content = 1\n[permalinks]\nnote = "/p/"\n') == [
         "site.toml: titel: unknown key; expected one of author, base_url, categories, cname, "
-        "description, extra, feed, language, output_dir, paginate, permalinks, search, "
-        "timezone, title",
+        "description, extra, feed, language, markdown, output_dir, paginate, permalinks, "
+        "search, timezone, title",
         'site.toml: paginate: expected an integer, found "ten"',
         'site.toml: feed.entries: expected an integer, found "ten"',
         "site.toml: feed.full_content: expected true or false, found 1",
@@ -67,3 +67,12 @@ def test_missing_file(tmp_path):
         load_config(tmp_path)
     assert "site.toml: not found in" in str(caught.value)
     assert "digestif init" in str(caught.value)
+
+
+def test_markdown_settings_are_typed_and_checked(tmp_path):
+    config = load(tmp_path, '[markdown]\nmath = "mathjax"\nsmart_quotes = true\n'
+                            '[markdown.macros]\nR = "\\\\mathbb{R}"\n')
+    assert config.markdown.math == "mathjax" and config.markdown.smart_quotes is True
+    assert config.markdown.macros == {"R": "\\mathbb{R}"}
+    assert messages(tmp_path, '[markdown]\nmath = "katex"\n') == [
+        'site.toml: markdown.math: expected one of pandoc, mathjax, found "katex"']

@@ -138,7 +138,7 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, state: C
     # Notes that failed to parse are left out, but the build goes on to the model so that URL
     # clashes among the others are reported in the same run.
     with _stage("markdown"):
-        bodies = render_bodies(notes, state, config.base_url, console)
+        bodies = render_bodies(notes, state, config, console)
     for body in bodies.values():
         problems.extend(list(body.problems))
     with _stage("model"):
@@ -190,7 +190,7 @@ def _stage(name: str) -> Iterator[None]:
 
 def _cache_for(config: SiteConfig, options: BuildOptions,
                cache: CacheState | None) -> CacheState:
-    settings = settings_fingerprint(config.timezone, config.base_url)
+    settings = settings_fingerprint(config.timezone, config.base_url, config.markdown)
     if not options.use_cache:
         return CacheState(settings)
     if cache is not None and cache.settings == settings:
@@ -270,13 +270,14 @@ def read_notes(config: SiteConfig, problems: Problems, drafts: bool = False) -> 
     return parse_sources(sources, config, CacheState(""), problems, drafts)
 
 
-def render_bodies(notes: list[Note], state: CacheState, base_url: str,
+def render_bodies(notes: list[Note], state: CacheState, config: SiteConfig,
                   console: Console) -> dict[str, RenderedBody]:
     """Markdown for every note whose body is not cached, on every core when there are enough
     of them to pay for starting the workers."""
     from .markup import render_markdown
     missing = [n for n in notes if state.notes[n.source].body is None]
-    render = functools.partial(render_markdown, base_url=base_url)
+    render = functools.partial(render_markdown, base_url=config.base_url,
+                               settings=config.markdown)
     with _parallel_map(len(missing)) as parallel_map:
         rendered = parallel_map(render, missing)
         for note, body in zip(missing, console.track(rendered, "Rendering notes", len(missing)),

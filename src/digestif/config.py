@@ -45,6 +45,22 @@ class FeedConfig:
 
 
 @dataclass(frozen=True)
+class MarkdownConfig:
+    """How note bodies are read (``[markdown]``)."""
+
+    math: str = "pandoc"
+    """Which ``$`` delimiters are math: ``"pandoc"`` ("costs $5 and $10" is text) or
+    ``"mathjax"`` (MathJax/KaTeX auto-render: ``$ x $`` with spaces is math too)."""
+    macros: dict[str, str] = field(default_factory=dict)
+    """Site-wide TeX macros, name (without the backslash) -> replacement."""
+    smart_quotes: bool = False
+    """Curly quotes and en/em dashes from ``"``, ``--`` and ``---`` (kramdown does this)."""
+
+
+MATH_RULES = ("pandoc", "mathjax")
+
+
+@dataclass(frozen=True)
 class SearchConfig:
     """Full-text search."""
 
@@ -79,6 +95,7 @@ class SiteConfig:
     permalinks: Permalinks = field(default_factory=Permalinks)
     feed: FeedConfig = field(default_factory=FeedConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
     categories: dict[str, CategoryConfig] = field(default_factory=dict)
     extra: dict[str, typing.Any] = field(default_factory=dict)
     """Free-form values for templates (``site.extra``)."""
@@ -218,6 +235,9 @@ def _check_values(config: SiteConfig, problems: Problems) -> SiteConfig:
     if config.feed.entries < 1:
         problems.error(CONFIG_FILE, f"expected a positive integer, found {config.feed.entries}",
                        field="feed.entries")
+    if config.markdown.math not in MATH_RULES:
+        problems.error(CONFIG_FILE, f"expected one of {', '.join(MATH_RULES)}, found "
+                       f"{quote(config.markdown.math)}", field="markdown.math")
     for name, placeholder in _PATTERN_FIELDS.items():
         pattern = getattr(config.permalinks, name)
         if not pattern.startswith("/") or placeholder not in pattern or ".." in pattern:

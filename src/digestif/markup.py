@@ -23,6 +23,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from .config import MarkdownConfig
 from .errors import Problem
 from .mathml import MathError, find_math, math_fallback, tex_to_mathml
 from .note import Note
@@ -231,8 +232,9 @@ class _DigestifExtension(Extension):
 class MarkdownRenderer:
     """One configured Markdown instance, reused note after note (creating one is costly)."""
 
-    def __init__(self, base_url: str = "") -> None:
+    def __init__(self, base_url: str = "", settings: MarkdownConfig | None = None) -> None:
         self.base_url = base_url
+        self.settings = settings or MarkdownConfig()
         self.state: _State | None = None
         self.md = markdown.Markdown(
             extensions=[
@@ -269,12 +271,15 @@ def _flatten_toc(tokens: list[dict]):
         yield from _flatten_toc(token["children"])
 
 
-_renderers: dict[str, MarkdownRenderer] = {}
+_renderers: dict[tuple[str, str], MarkdownRenderer] = {}
+DEFAULT_SETTINGS = MarkdownConfig()
 
 
-def render_markdown(note: Note, base_url: str = "") -> RenderedBody:
+def render_markdown(note: Note, base_url: str = "",
+                    settings: MarkdownConfig = DEFAULT_SETTINGS) -> RenderedBody:
     """Render with this process's renderer, created on first use (workers keep theirs warm)."""
-    renderer = _renderers.get(base_url)
+    key = (base_url, repr(settings))  # settings hold a dict of macros: not hashable
+    renderer = _renderers.get(key)
     if renderer is None:
-        renderer = _renderers[base_url] = MarkdownRenderer(base_url)
+        renderer = _renderers[key] = MarkdownRenderer(base_url, settings)
     return renderer.render(note)
