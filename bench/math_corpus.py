@@ -30,7 +30,7 @@ _RAW_TEX = re.compile(r"\$\$?[^$\n]*[\\^_][^$\n]*\$\$?")
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("folders", nargs="+", type=Path)
-    parser.add_argument("--math", default="pandoc")
+    parser.add_argument("--math", default="mathjax")
     parser.add_argument("--show", type=int, default=0, help="print this many failures")
     args = parser.parse_args()
     settings = _settings(args.math)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from math_core import LatexError, LatexToMathML
 
-from .tex import prepare
+from .tex import BUILTIN_MACROS, prepare
 
 # Conversion results by (formulas, macros): a note's math is converted once per process.
 _MEMO: dict[tuple, tuple[Converted, ...]] = {}
@@ -46,7 +46,7 @@ def convert_formulas(formulas: tuple[tuple[str, bool], ...],
     if found is None:
         if len(_MEMO) >= _MEMO_LIMIT:
             _MEMO.clear()
-        found = _MEMO[key] = _convert(formulas, dict(macros))
+        found = _MEMO[key] = _convert(formulas, {**BUILTIN_MACROS, **dict(macros)})
     return found
 
 
@@ -84,7 +84,7 @@ def _one_by_one(snippets, macros) -> list[str | LatexError]:
 def _converter(macros: dict[str, str]) -> LatexToMathML:
     # A fresh converter per note: definitions and equation numbers must not leak between notes.
     # Creating one costs about a microsecond.
-    return LatexToMathML(macros=macros or None, global_group=True, fancy_error=False,
+    return LatexToMathML(macros=macros, global_group=True, fancy_error=False,
                          allow_unreliable_rendering=True)
 
 

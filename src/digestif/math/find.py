@@ -31,6 +31,7 @@ from dataclasses import dataclass
 RULES = ("pandoc", "mathjax")
 ENVIRONMENTS = ("equation", "align", "gather", "multline", "eqnarray", "alignat", "flalign")
 _ENVIRONMENT = re.compile(r"\\begin\{(" + "|".join(ENVIRONMENTS) + r")(\*?)\}")
+_REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]{1,200}\}")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _LOOKS_LIKE_TEX = re.compile(r"[\\^_{]")
@@ -213,6 +214,11 @@ class _Scanner:
             if close == -1:
                 return None
             return self._span(i, close + 2, text[i + 2:close], True)
+        if kind in "er":
+            # MathJax links \eqref{…} and \ref{…} written in text, outside any math.
+            reference = _REFERENCE.match(text, i, self.end)
+            if reference:
+                return self._span(i, reference.end(), reference.group(0), False)
         environment = _ENVIRONMENT.match(text, i, self.end) if kind == "b" else None
         if environment:
             closing = f"\\end{{{environment.group(1)}{environment.group(2)}}}"

@@ -10,13 +10,18 @@ Each rewrite is a spelling math-core lacks, not a change of meaning:
 * a display formula outside any environment that has a ``\\label`` is numbered like
   ``equation``, one with a ``\\tag`` is tagged like ``equation*``; ``\\nonumber`` outside an
   environment means nothing and goes;
-* ``\\ref{x}`` is ``\\eqref{x}`` without the parentheses.
+* ``\\ref{x}`` is ``\\eqref{x}`` without the parentheses;
+* ``split`` is ``aligned``, ``eqnarray`` and ``alignat`` are ``align``, ``smallmatrix`` is
+  ``matrix``, ``\\substack`` is a ``subarray``, ``\\displaylines`` is ``gathered``;
+  ``\\require{…}`` (a MathJax extension loader) goes;
+* :data:`BUILTIN_MACROS` spells a few amsmath/mathtools commands math-core lacks.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import escape
 
 _LINE_BREAK_SPACE = re.compile(
     r"(\\\\)\s*\[\s*-?[\d.]+\s*(?:pt|em|ex|mm|cm|in|mu|pc|bp|dd|cc|sp)\s*\]")
@@ -30,8 +35,35 @@ _TEXT_WITH_MATH = re.compile(r"\\text\s*\{([^{}$]*)\$([^{}$]+)\$([^{}$]*)\}")
 _DEFINITION = re.compile(r"\\(?:def|(?:re|provide|new)command|DeclareMathOperator|let)\b")
 _ENVIRONMENT = re.compile(r"\\begin\s*\{")
 _NUMBERING = re.compile(r"\\(label|tag)\b")
+_LABEL = re.compile(r"\\label\s*\{[^{}]*\}")
 _NO_NUMBER = re.compile(r"\\(?:nonumber|notag)\b")
+_ENVIRONMENT_NAMES = [
+    (re.compile(r"\\(begin|end)\{split\}"), r"\\\1{aligned}"),
+    (re.compile(r"\\(begin|end)\{eqnarray(\*?)\}"), r"\\\1{align\2}"),
+    (re.compile(r"\\begin\{alignat(\*?)\}\s*\{\d+\}"), r"\\begin{align\1}"),
+    (re.compile(r"\\end\{alignat(\*?)\}"), r"\\end{align\1}"),
+    (re.compile(r"\\(begin|end)\{smallmatrix\}"), r"\\\1{matrix}"),
+    (re.compile(r"\\require\s*\{[^{}]*\}"), ""),
+]
+_WRAPPING_COMMANDS = {"substack": ("\\begin{subarray}{c}", "\\end{subarray}"),
+                      "displaylines": ("\\begin{gathered}", "\\end{gathered}")}
+_WRAPPING = re.compile(r"\\(substack|displaylines)\s*\{")
+BUILTIN_MACROS = {
+    "varinjlim": r"\mathop{\underrightarrow{\lim}}",
+    "varprojlim": r"\mathop{\underleftarrow{\lim}}",
+    "varliminf": r"\mathop{\underline{\lim}}",
+    "varlimsup": r"\mathop{\overline{\lim}}",
+    "mathclap": "#1", "mathrlap": "#1", "mathllap": "#1",
+    "mathbbm": r"\mathbb{#1}", "mathds": r"\mathbb{#1}",
+    "dotsc": r"\ldots", "dotsb": r"\cdots", "dotsm": r"\cdots", "dotsi": r"\cdots",
+    "dotso": r"\ldots",
+}
+"""Site macros (``[markdown.macros]``) and a note's own definitions win over these."""
 _REF = re.compile(r"\\ref\s*\{([^{}]*)\}")
+_TAG = re.compile(r"\\tag(\*?)\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
+_PLAIN_TAG = re.compile(r"[A-Za-z0-9 .,:;()-]*")
+_TAG_SYMBOLS = {"\\star": "⋆", "\\ast": "∗", "\\dagger": "†", "\\ddagger": "‡",
+                "\\prime": "′", "\\#": "#", "\\S": "§"}
 _EMPTY_MATH = re.compile(r"<math(?: display=\"block\")?>(?:<mrow></mrow>)?</math>")
 
 
@@ -42,11 +74,15 @@ class Prepared:
     """The formula defines macros (a formula of definitions alone shows nothing)."""
     plain_refs: tuple[str, ...] = ()
     """Labels referred to with ``\\ref``: their links lose the parentheses ``\\eqref`` adds."""
+    tags: tuple[tuple[str, str], ...] = ()
+    """(stand-in, text) of ``\\tag``s math-core cannot spell (``\\tag{$\\star$}``, ``2'``)."""
 
     def finish(self, mathml: str) -> str:
         """The converter's MathML, with what the rewrites changed put back."""
         if self.defines and _EMPTY_MATH.fullmatch(mathml):
             return ""
+        for stand_in, text in self.tags:
+            mathml = mathml.replace(stand_in, escape(text))
         for label in self.plain_refs:
             link = re.escape(f'<a href="#{label}">')
             mathml = re.sub(f"({link})\\((.*?)\\)</a>", r"\1\2</a>", mathml, count=1)
@@ -60,9 +96,16 @@ def prepare(tex: str, display: bool) -> Prepared:
         tex = _NEWCOMMAND.sub(_as_def, tex)
         tex = _DECLARE_OPERATOR.sub(_operator_as_def, tex)
     tex = _BOX.sub(r"\\text{", tex)
+    for pattern, replacement in _ENVIRONMENT_NAMES:
+        if "\\" in tex:
+            tex = pattern.sub(replacement, tex)
+    if _WRAPPING.search(tex):
+        tex = _unwrap_commands(tex)
     tex = _TEXT_WITH_MATH.sub(r"\\text{\1}\2\\text{\3}", tex)
     if not _ENVIRONMENT.search(tex):
         tex = _NO_NUMBER.sub("", tex)
+        if not display:  # inline math has no number to label
+            tex = _LABEL.sub("", tex)
         numbering = {m.group(1) for m in _NUMBERING.finditer(tex)}
         if display and numbering:
             environment = "equation*" if "tag" in numbering else "equation"
@@ -70,7 +113,21 @@ def prepare(tex: str, display: bool) -> Prepared:
     plain_refs = tuple(_REF.findall(tex))
     if plain_refs:
         tex = _REF.sub(r"\\eqref{\1}", tex)
-    return Prepared(tex, defines, plain_refs)
+    tags: list[tuple[str, str]] = []
+    if "\\tag" in tex:
+        tex = _TAG.sub(lambda m: _tag_stand_in(m, tags), tex)
+    return Prepared(tex, defines, plain_refs, tuple(tags))
+
+
+def _tag_stand_in(match: re.Match, tags: list[tuple[str, str]]) -> str:
+    text = match.group(2)
+    if _PLAIN_TAG.fullmatch(text):
+        return match.group(0)
+    for command, symbol in _TAG_SYMBOLS.items():
+        text = text.replace(command, symbol)
+    stand_in = f"digestifTag{len(tags)}x"
+    tags.append((stand_in, text.replace("$", "").strip()))
+    return f"\\tag{match.group(1)}{{{stand_in}}}"
 
 
 def _as_def(match: re.Match) -> str:
@@ -82,3 +139,35 @@ def _as_def(match: re.Match) -> str:
 def _operator_as_def(match: re.Match) -> str:
     star, name, text = match.group(1), match.group(2) or match.group(3), match.group(4)
     return f"\\def{name}{{\\operatorname{star}{{{text}}}}}"
+
+
+def _unwrap_commands(tex: str) -> str:
+    """``\\substack{a \\\\ b}`` as ``\\begin{subarray}{c}a \\\\ b\\end{subarray}``: the
+    argument is found by counting braces."""
+    pieces, last = [], 0
+    for match in _WRAPPING.finditer(tex):
+        if match.start() < last:
+            continue
+        close = _closing_brace(tex, match.end())
+        if close == -1:
+            break
+        begin, end = _WRAPPING_COMMANDS[match.group(1)]
+        pieces += [tex[last:match.start()], begin, tex[match.end():close], end]
+        last = close + 1
+    pieces.append(tex[last:])
+    return "".join(pieces)
+
+
+def _closing_brace(tex: str, start: int) -> int:
+    depth = 1
+    for i in range(start, len(tex)):
+        char = tex[i]
+        if char == "\\":
+            continue
+        if char == "{" and tex[i - 1] != "\\":
+            depth += 1
+        elif char == "}" and tex[i - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
