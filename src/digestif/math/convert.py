@@ -91,10 +91,22 @@ def _converter(macros: dict[str, str]) -> LatexToMathML:
 def _result(output, prepared) -> Converted:
     if isinstance(output, LatexError):
         return Converted(None, _reason(output))
-    mathml = prepared.finish(output)
+    mathml = _one_row(prepared.finish(output))
     if "<merror" in mathml:
         return Converted(mathml, "the converter marked part of it as an error")
     return Converted(mathml)
+
+
+_MATH_OPEN = re.compile(r"<math(?: display=\"block\")?>")
+
+
+def _one_row(mathml: str) -> str:
+    """Children of <math> in one <mrow>: Firefox breaks a formula between top-level children
+    (mid-expression, after a "("), while a display formula should scroll as a whole."""
+    opening = _MATH_OPEN.match(mathml)
+    if not opening or mathml.startswith("<mtable", opening.end()):
+        return mathml
+    return f"{opening.group()}<mrow>{mathml[opening.end():-len('</math>')]}</mrow></math>"
 
 
 def _reason(error: LatexError) -> str:
