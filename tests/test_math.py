@@ -12,6 +12,9 @@ from xml.etree import ElementTree
 import html5lib
 import pytest
 
+from conftest import copy_site, write_note
+from digestif.build import BuildError, BuildOptions, build
+from digestif.cli import main
 from digestif.config import MarkdownConfig
 from digestif.markup import render_markdown
 from digestif.math import convert_formulas, find_math
@@ -239,3 +242,31 @@ def test_one_bad_formula_does_not_break_the_others_of_the_note():
 def test_failures_are_remembered_too():
     formulas = (("\\foo", False),)
     assert convert_formulas(formulas) is convert_formulas(formulas)
+
+
+def test_converted_with_an_error_node_is_a_warning_too():
+    from digestif.math.convert import _result
+    from digestif.math.tex import prepare
+
+    result = _result("<math><merror><mtext>bad</mtext></merror></math>", prepare("x", False))
+    assert result.mathml and "error" in result.error
+
+
+BAD_NOTE = "---\ntitle: Bad\ndate: 2024-01-03\n---\nFine $a$.\n\nBroken $\\foo{x}$.\n"
+
+
+def test_strict_builds_fail_on_math_warnings_and_the_summary_counts_them(tmp_path, capsys):
+    site = copy_site("minimal", tmp_path)
+    write_note(site, "papers/bad.md", BAD_NOTE)
+    with pytest.raises(BuildError) as failed:
+        build(site, BuildOptions(strict=True))
+    [problem] = [p for p in failed.value.problems if p.field == "math"]
+    assert problem.file.endswith("bad.md") and problem.line == 7
+    assert main(["build", str(site)]) == 0
+    assert "1 math warning" in capsys.readouterr().out
+
+
+def test_a_reference_to_a_missing_label_warns():
+    result = render("See \\eqref{eq:nowhere}.\n\n\\begin{equation}x\\label{eq:here}\\end{equation}")
+    [warning] = math_warnings(result)
+    assert "\\label{eq:nowhere}" in warning.message and warning.line == 5

@@ -99,8 +99,8 @@ class _MathPreprocessor(Preprocessor):
     def _placeholder(self, span: MathSpan, result: Converted, line: int) -> str:
         state = self.renderer.state
         if result.error:
-            what = "cannot convert" if result.mathml is None else "converted with an error"
-            state.warn(f"math: {what} {span.source}: {result.error}", line, "math")
+            what = "cannot convert " if result.mathml is None else ""
+            state.warn(f"math: {what}{span.source}: {result.error}", line, "math")
         html = math_fallback(span) if result.mathml is None else result.mathml
         if not html:
             return ""  # a formula of macro definitions alone shows nothing

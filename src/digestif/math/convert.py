@@ -24,6 +24,8 @@ from .tex import BUILTIN_MACROS, prepare
 _MEMO: dict[tuple, tuple[Converted, ...]] = {}
 _MEMO_LIMIT = 4096
 _REFERENCE = re.compile(r"\\(?:eq)?ref\b")
+_ID = re.compile(r'<mtd[^>]* id="([^"]*)"')
+_LINK = re.compile(r'<a href="#([^"]*)"')
 _ERROR_PREFIX = re.compile(r"^\s*(?:input)?\d*:\d*:?\s*")
 
 
@@ -57,7 +59,23 @@ def _convert(formulas, macros: dict[str, str]) -> tuple[Converted, ...]:
         outputs: list[str | LatexError] = list(_converter(macros).convert_all(snippets))
     except LatexError:
         outputs = _one_by_one(snippets, macros)
-    return tuple(_result(output, p) for output, p in zip(outputs, prepared, strict=True))
+    results = [_result(output, p) for output, p in zip(outputs, prepared, strict=True)]
+    return tuple(_check_references(results))
+
+
+def _check_references(results: list[Converted]) -> list[Converted]:
+    """A reference to a label no equation of the note has reads "(??)": say so."""
+    if not any(r.mathml and '<a href="#' in r.mathml for r in results):
+        return results
+    labels = {label for r in results if r.mathml for label in _ID.findall(r.mathml)}
+    checked = []
+    for result in results:
+        missing = [label for label in _LINK.findall(result.mathml or "") if label not in labels]
+        if missing and not result.error:
+            result = Converted(result.mathml, "no equation of this note has \\label{"
+                               + "}, \\label{".join(missing) + "}")
+        checked.append(result)
+    return checked
 
 
 def _one_by_one(snippets, macros) -> list[str | LatexError]:
@@ -93,7 +111,7 @@ def _result(output, prepared) -> Converted:
         return Converted(None, _reason(output))
     mathml = _one_row(prepared.finish(output))
     if "<merror" in mathml:
-        return Converted(mathml, "the converter marked part of it as an error")
+        return Converted(mathml, "shown with an error mark (<merror>): part of it is not valid TeX")
     return Converted(mathml)
 
 
