@@ -52,7 +52,8 @@ def main() -> None:
         share = 100 * totals["code"] / formulas
         print(f"formulas {formulas}, as code {totals['code']} ({share:.2f}%), "
               f"undefined-macro failures {totals['undefined']}, raw $-TeX left {totals['raw']}, "
-              f"notes with raw TeX {totals['notes_raw']}")
+              f"notes with raw TeX {totals['notes_raw']}, "
+              f"<mi> styled by mathvariant {totals['mathvariant']}")
     for failure in failures[:args.show]:
         print(" ", failure)
 
@@ -78,6 +79,10 @@ def _count(result, totals: Counter, failures: list[str]) -> None:
     totals["math"] += sum(1 for e in root.iter()
                           if isinstance(e.tag, str) and e.tag.endswith("math"))
     totals["code"] += sum(1 for e in root.iter("code") if e.get("class") == "math-error")
+    # Browsers ignore mathvariant on <mi> (MathML Core): such letters show unstyled.
+    totals["mathvariant"] += sum(1 for e in root.iter() if isinstance(e.tag, str)
+                                 and e.tag.endswith("mi") and e.get("mathvariant") not in
+                                 (None, "normal"))
     for problem in result.problems:
         if problem.field == "math":
             failures.append(problem.message)

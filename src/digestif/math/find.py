@@ -27,6 +27,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 RULES = ("pandoc", "mathjax")
 ENVIRONMENTS = ("equation", "align", "gather", "multline", "eqnarray", "alignat", "flalign")
@@ -38,7 +39,6 @@ _LOOKS_LIKE_TEX = re.compile(r"[\\^_{]")
 # "$5 and $10": a number, words, a space before the closing dollar, nothing TeX-like.
 _LOOKS_LIKE_MONEY = re.compile(r"\d[^\\^_{}]*\s$")
 _INTERESTING = re.compile(r"[$\\`<]")
-_ESCAPE_OR_DOLLAR = re.compile(r"\\[\s\S]|\$")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BACKTICKS = re.compile(r"`+")
 _RAW_ELEMENT = re.compile(r"<(script|style|pre|code|textarea|math|svg)(?=[\s>/])", re.I)
@@ -109,6 +109,8 @@ def _code_blocks(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _indentation(line: str) -> int:
+    if line[:1] not in (" ", "\t"):
+        return 0
     return len(line.expandtabs(4)) - len(line.lstrip(" \t").expandtabs(4))
 
 
@@ -131,12 +133,40 @@ class _Scanner:
                  doubts: list[tuple[int, str]] | None):
         self.text, self.start, self.end, self.rule = text, start, end, rule
         self.doubts = doubts
-        self.dollars = [m.start() for m in _ESCAPE_OR_DOLLAR.finditer(text, start, end)
-                        if m.group() == "$"]
-        self.blank_lines = [m.start() for m in _BLANK_LINE.finditer(text, start, end)]
-        self.backticks = [m.start() for m in _BACKTICKS.finditer(text, start, end)]
-        self.code_span_end = _code_span_ends(text, start, end)
         self.found: dict[str, int] = {}
+
+    # Positions are listed on first need: most stretches have no backtick, many no dollar.
+    def _next_dollar(self, after: int) -> int | None:
+        """The first unescaped ``$`` after ``after``, remembered like :meth:`_find`."""
+        known = self.found.get("$")
+        if known is not None and self.found["$from"] <= after < known:
+            return known if known != self.end else None
+        position = after + 1
+        while True:
+            position = self.text.find("$", position, self.end)
+            if position == -1:
+                position = self.end
+                break
+            before = position - 1
+            while before >= self.start and self.text[before] == "\\":
+                before -= 1
+            if (position - 1 - before) % 2 == 0:  # "\$" is a dollar sign, "\\$" is not
+                break
+            position += 1
+        self.found["$"], self.found["$from"] = position, after
+        return position if position != self.end else None
+
+    @cached_property
+    def blank_lines(self) -> list[int]:
+        return [m.start() for m in _BLANK_LINE.finditer(self.text, self.start, self.end)]
+
+    @cached_property
+    def backticks(self) -> list[int]:
+        return [m.start() for m in _BACKTICKS.finditer(self.text, self.start, self.end)]
+
+    @cached_property
+    def code_span_end(self) -> dict[int, int]:
+        return _code_span_ends(self.text, self.backticks, self.blank_lines)
 
     def spans(self) -> Iterator[MathSpan]:
         text, i = self.text, self.start
@@ -183,7 +213,7 @@ class _Scanner:
                 return None
             end = close + 2
             return self._span(i, end, text[i + 2:close], self._on_own_lines(i, end))
-        close = self._next(self.dollars, i)
+        close = self._next_dollar(i)
         if close is None or close > self._next_blank_line(i) or close > self._next_backtick(i):
             return None
         if text.startswith("$$", close) or not text[i + 1:close].strip():
@@ -247,8 +277,8 @@ class _Scanner:
         return self.end if found is None else found
 
     def _next_backtick(self, after: int) -> int:
-        found = self._next(self.backticks, after)
-        return self.end if found is None else found
+        found = self._find("`", after)
+        return self.end if found == -1 else found
 
     def _skip_html(self, i: int) -> int:
         text = self.text
@@ -275,14 +305,13 @@ class _Scanner:
         return known
 
 
-def _code_span_ends(text: str, start: int, end: int) -> dict[int, int]:
+def _code_span_ends(text: str, runs: list[int], blank_lines: list[int]) -> dict[int, int]:
     """Where each code span that opens at a backtick run ends (CommonMark: the next run of the
     same length in the paragraph closes it)."""
-    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text, start, end)]
-    blank_lines = [m.start() for m in _BLANK_LINE.finditer(text, start, end)]
     ends: dict[int, int] = {}
     waiting: dict[int, int] = {}
-    for run_start, run_end in runs:
+    for run_start in runs:
+        run_end = _BACKTICKS.match(text, run_start).end()
         length = run_end - run_start
         opener = waiting.pop(length, None)
         if opener is not None and not _blank_between(blank_lines, opener, run_start):

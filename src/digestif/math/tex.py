@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 _LINE_BREAK_SPACE = re.compile(
@@ -89,34 +90,47 @@ class Prepared:
         return mathml
 
 
+@lru_cache(maxsize=8192)
 def prepare(tex: str, display: bool) -> Prepared:
-    tex = _LINE_BREAK_SPACE.sub(r"\1", tex)
+    """``tex`` as math-core reads it. Each rewrite runs only when its command is there: most
+    formulas need none."""
+    if "\\\\" in tex:
+        tex = _LINE_BREAK_SPACE.sub(r"\1", tex)
     defines = bool(_DEFINITION.search(tex))
     if defines:
         tex = _NEWCOMMAND.sub(_as_def, tex)
         tex = _DECLARE_OPERATOR.sub(_operator_as_def, tex)
-    tex = _BOX.sub(r"\\text{", tex)
-    for pattern, replacement in _ENVIRONMENT_NAMES:
-        if "\\" in tex:
+    if "box" in tex:
+        tex = _BOX.sub(r"\\text{", tex)
+    if "\\begin" in tex or "\\end" in tex or "\\require" in tex:
+        for pattern, replacement in _ENVIRONMENT_NAMES:
             tex = pattern.sub(replacement, tex)
     if _WRAPPING.search(tex):
         tex = _unwrap_commands(tex)
-    tex = _TEXT_WITH_MATH.sub(r"\\text{\1}\2\\text{\3}", tex)
-    if not _ENVIRONMENT.search(tex):
-        tex = _NO_NUMBER.sub("", tex)
-        if not display:  # inline math has no number to label
-            tex = _LABEL.sub("", tex)
-        numbering = {m.group(1) for m in _NUMBERING.finditer(tex)}
-        if display and numbering:
-            environment = "equation*" if "tag" in numbering else "equation"
-            tex = f"\\begin{{{environment}}}{tex}\\end{{{environment}}}"
-    plain_refs = tuple(_REF.findall(tex))
+    if "$" in tex:
+        tex = _TEXT_WITH_MATH.sub(r"\\text{\1}\2\\text{\3}", tex)
+    if ("\\no" in tex or "\\label" in tex or "\\tag" in tex) and not _ENVIRONMENT.search(tex):
+        tex = _outside_environments(tex, display)
+    plain_refs = tuple(_REF.findall(tex)) if "ref" in tex else ()
     if plain_refs:
         tex = _REF.sub(r"\\eqref{\1}", tex)
     tags: list[tuple[str, str]] = []
     if "\\tag" in tex:
         tex = _TAG.sub(lambda m: _tag_stand_in(m, tags), tex)
     return Prepared(tex, defines, plain_refs, tuple(tags))
+
+
+def _outside_environments(tex: str, display: bool) -> str:
+    """Numbering commands in a formula with no environment: numbered as ``equation`` when it
+    has a label, tagged as ``equation*`` when it has a tag; the rest means nothing there."""
+    tex = _NO_NUMBER.sub("", tex)
+    if not display:  # inline math has no number to label
+        return _LABEL.sub("", tex)
+    numbering = {m.group(1) for m in _NUMBERING.finditer(tex)}
+    if numbering:
+        environment = "equation*" if "tag" in numbering else "equation"
+        tex = f"\\begin{{{environment}}}{tex}\\end{{{environment}}}"
+    return tex
 
 
 def _tag_stand_in(match: re.Match, tags: list[tuple[str, str]]) -> str:
