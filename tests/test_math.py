@@ -270,3 +270,8 @@ def test_a_reference_to_a_missing_label_warns():
     result = render("See \\eqref{eq:nowhere}.\n\n\\begin{equation}x\\label{eq:here}\\end{equation}")
     [warning] = math_warnings(result)
     assert "\\label{eq:nowhere}" in warning.message and warning.line == 5
+
+
+def test_a_less_than_sign_in_text_is_not_a_tag_that_hides_math():
+    spans = find_math("If $0<x$ and x<y then $z_1$ and a>b, <a title=\"$t$\">$k$</a>.")
+    assert [span.tex for span in spans] == ["0<x", "z_1", "k"]

@@ -78,7 +78,7 @@ class _MathPreprocessor(Preprocessor):
         doubts: list[tuple[int, str]] = []
         spans = list(find_math(text, settings.math, doubts))
         for offset, why in doubts:
-            self.renderer.state.warn(f"math: {why}", self._line(text, offset), "math")
+            self.renderer.state.warn(why, self._line(text, offset), "math")
         if not spans:
             return lines
         formulas = tuple((span.tex, span.display) for span in spans)
@@ -99,8 +99,8 @@ class _MathPreprocessor(Preprocessor):
     def _placeholder(self, span: MathSpan, result: Converted, line: int) -> str:
         state = self.renderer.state
         if result.error:
-            what = "cannot convert " if result.mathml is None else ""
-            state.warn(f"math: {what}{span.source}: {result.error}", line, "math")
+            what = "cannot convert TeX " if result.mathml is None else ""
+            state.warn(f"{what}{span.source}: {result.error}", line, "math")
         html = math_fallback(span) if result.mathml is None else result.mathml
         if not html:
             return ""  # a formula of macro definitions alone shows nothing

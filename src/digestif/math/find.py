@@ -43,8 +43,9 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BACKTICKS = re.compile(r"`+")
 _RAW_ELEMENT = re.compile(r"<(script|style|pre|code|textarea|math|svg)(?=[\s>/])", re.I)
 # An HTML tag, attributes and all; quoted values are bounded so a stray quote costs little.
-_TAG = re.compile(r"""</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]{0,4000}"|"""
-                  r"""'[^']{0,4000}'|[^\s"'=<>`]+))?){0,100}\s*/?>""")
+# Unquoted names and values hold no "$" or backslash: "if x<y then $z$ and a>b" has math.
+_TAG = re.compile(r"""</?[A-Za-z][A-Za-z0-9-]*(?:\s+[^\s"'<>/=$\\]+(?:\s*=\s*(?:"[^"]{0,4000}"|"""
+                  r"""'[^']{0,4000}'|[^\s"'=<>`$\\]+))?){0,100}\s*/?>""")
 
 
 @dataclass(frozen=True)
