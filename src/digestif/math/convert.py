@@ -20,9 +20,11 @@ from math_core import LatexError, LatexToMathML
 
 from .tex import BUILTIN_MACROS, prepare
 
-# Conversion results by (formulas, macros): a note's math is converted once per process.
+# Conversion results by (formulas, macros): a note re-rendered with the same formulas (the dev
+# server after a prose edit) is not converted again. Bounded: a cold build renders each note
+# once, and a worker must not hold every note's MathML.
 _MEMO: dict[tuple, tuple[Converted, ...]] = {}
-_MEMO_LIMIT = 4096
+_MEMO_LIMIT = 256
 _REFERENCE = re.compile(r"\\(?:eq)?ref\b")
 _ID = re.compile(r'<mtd[^>]* id="([^"]*)"')
 _LINK = re.compile(r'<a href="#([^"]*)"')
