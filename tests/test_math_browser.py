@@ -2,14 +2,16 @@
 math), display operators are enlarged, fences stretch, equation links land on their numbers and a
 display formula wider than a phone scrolls inside its own box.
 
-Screenshots of the page at 900 and 390 px are written to DIGESTIF_SCREENSHOTS (a folder) when
-that is set, for a person to look at; tests/sites/math holds the formulas.
+Screenshots of the page at 900 and 390 px are written to DIGESTIF_SCREENSHOTS (a folder; the
+test's temporary folder when unset), for a person to look at; tests/sites/math holds the
+formulas.
 Needs Debian's Chromium and chromedriver and Selenium (see test_accessibility.py).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ if reason := browser_missing():
     pytest.skip(reason, allow_module_level=True)
 
 FONT = "latinmodern-math.woff2"
+SCREENSHOTS = Path(tempfile.gettempdir()) / "digestif-math-screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -46,14 +49,15 @@ def fetched_fonts(driver) -> list[str]:
         ".filter(n => n.endsWith('.woff2'))")
 
 
-def save_screenshot(driver, name: str) -> None:
-    folder = os.environ.get("DIGESTIF_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": driver.execute_script("return innerWidth"), "height": 2400,
-            "deviceScaleFactor": 1, "mobile": False})
-        driver.save_screenshot(str(Path(folder) / name))
+def save_screenshot(driver, name: str) -> Path:
+    folder = Path(os.environ.get("DIGESTIF_SCREENSHOTS") or SCREENSHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": driver.execute_script("return innerWidth"), "height": 2400,
+        "deviceScaleFactor": 1, "mobile": False})
+    path = folder / name
+    assert driver.save_screenshot(str(path)) and path.stat().st_size > 20_000
+    return path
 
 
 def test_math_pages_use_the_bundled_font_and_other_pages_never_fetch_it(browser, origin):
