@@ -275,3 +275,14 @@ def test_a_reference_to_a_missing_label_warns():
 def test_a_less_than_sign_in_text_is_not_a_tag_that_hides_math():
     spans = find_math("If $0<x$ and x<y then $z_1$ and a>b, <a title=\"$t$\">$k$</a>.")
     assert [span.tex for span in spans] == ["0<x", "z_1", "k"]
+
+
+def test_primes_sit_on_the_line_and_scripts_keep_their_shape():
+    root = tree(render("$$\nQ(s', a') = r + \\max_{a'} Q(s'', a'_t)\n$$").html)
+    scripted = [e for e in root.iter() if local(e.tag) in ("msup", "msubsup", "munder", "msub")]
+    for element in scripted:
+        children = list(element)
+        assert len(children) == (3 if local(element.tag) == "msubsup" else 2)
+        assert not (local(element.tag) in ("msup", "msubsup")
+                    and (children[-1].text or "") in ("′", "″")), "a prime raised twice"
+    assert "".join(root.itertext()).count("′") == 4

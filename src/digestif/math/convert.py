@@ -111,10 +111,27 @@ def _converter(macros: dict[str, str]) -> LatexToMathML:
 def _result(output, prepared) -> Converted:
     if isinstance(output, LatexError):
         return Converted(None, _reason(output))
-    mathml = _one_row(prepared.finish(output))
+    mathml = _one_row(_primes_on_the_line(prepared.finish(output)))
     if "<merror" in mathml:
         return Converted(mathml, "shown with an error mark (<merror>): part of it is not valid TeX")
     return Converted(mathml)
+
+
+_LEAF = r"<m[ion][^>]*>[^<]*</m[ion]>"
+_PRIMES = "([′″‴⁗])"
+_PRIME_SUP = re.compile(f"<msup>({_LEAF})<mo>{_PRIMES}</mo></msup>")
+_PRIME_SUBSUP = re.compile(
+    f"<msubsup>({_LEAF})({_LEAF}|<mrow>(?:(?!</?mrow>).)*</mrow>)<mo>{_PRIMES}</mo></msubsup>")
+
+
+def _primes_on_the_line(mathml: str) -> str:
+    """``s'`` as ``s`` followed by ′, not ′ as a superscript: U+2032 is already a raised glyph,
+    and Chromium raises it again (Firefox draws both forms alike)."""
+    if "′" not in mathml and "″" not in mathml and "‴" not in mathml and "⁗" not in mathml:
+        return mathml
+    # An <mrow> keeps the element count of a parent such as <munder> (\max_{a'}).
+    mathml = _PRIME_SUP.sub(r"<mrow>\1<mo>\2</mo></mrow>", mathml)
+    return _PRIME_SUBSUP.sub(r"<msub><mrow>\1<mo>\3</mo></mrow>\2</msub>", mathml)
 
 
 _MATH_OPEN = re.compile(r"<math(?: display=\"block\")?>")
