@@ -231,7 +231,8 @@ def test_each_failing_formula_warns_with_its_own_line_and_tex_as_written():
 
 
 def test_one_bad_formula_does_not_break_the_others_of_the_note():
-    body = ("$\\newcommand{\\vv}{\\mathbf{v}}$\n\n$\\vv$ and $\\{\\pm1\\}$ and ${\\pm1\\}$\n\n"
+    body = ("$\\newcommand{\\vv}{\\mathbf{v}}$\n\n$\\vv$ and $\\{\\pm1\\}$ and "
+            "$\\mathbf y^{(1)$\n\n"
             "$$\\begin{equation}x\\label{e}\\end{equation}$$ see $\\eqref{e}$")
     result = render(body)
     assert len(maths(result.html)) == 4
@@ -286,3 +287,21 @@ def test_primes_sit_on_the_line_and_scripts_keep_their_shape():
         assert not (local(element.tag) in ("msup", "msubsup")
                     and (children[-1].text or "") in ("′", "″")), "a prime raised twice"
     assert "".join(root.itertext()).count("′") == 4
+
+
+def test_kramdown_escapes_read_as_the_authors_site_showed_them():
+    # InhyeokYoo/inhyeokyoo.github.io: escaped Markdown inside $…$, and \[…\] around prose.
+    body = ("$h\\_1 = \\[\\\\overrightarrow h\\_1;\\\\overrightarrow h\\_T \\]$ has shape "
+            "\\[batch\\_size, enc\\_hid\\_dim \\* 2\\].")
+    result = render(body)
+    assert len(maths(result.html)) == 1 and not math_warnings(result)
+    assert "[batch_size, enc_hid_dim * 2]" in text_outside_code_and_math(tree(result.html))
+
+
+def test_mathjax_spellings_that_math_core_reads_otherwise():
+    body = ("$\\beta*\\sum_i x_i$, $4096 / (\\text{num_layers} * 2)$, $\\pmb{W}$:\n\n"
+            "$$\n\\boldsymbol\\theta = \\begin{bmatrix} \\mu & \\sigma \\end{bmatrix}"
+            " \\tag{6.110}\n$$")
+    result = render(body)
+    assert len(maths(result.html)) == 4 and not math_warnings(result)
+    assert "(6.110)" in "".join(tree(result.html).itertext())

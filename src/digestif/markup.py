@@ -25,7 +25,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .config import MarkdownConfig
 from .errors import Problem
-from .math import Converted, MathSpan, convert_formulas, find_math, math_fallback
+from .math import Converted, MathSpan, convert_spans, find_math, math_fallback
 from .note import Note
 
 MARKER = "digestif:"
@@ -81,8 +81,7 @@ class _MathPreprocessor(Preprocessor):
             self.renderer.state.warn(why, self._line(text, offset), "math")
         if not spans:
             return lines
-        formulas = tuple((span.tex, span.display) for span in spans)
-        results = convert_formulas(formulas, tuple(sorted(settings.macros.items())))
+        results = convert_spans(spans, tuple(sorted(settings.macros.items())))
         pieces, last, line, counted = [], 0, self.renderer.state.note.body_line, 0
         for span, result in zip(spans, results, strict=True):
             line += text.count("\n", counted, span.start)

@@ -237,12 +237,12 @@ class _Scanner:
         kind = text[i + 1:i + 2]
         if kind == "(":
             close = self._find("\\)", i + 2)
-            if close == -1 or close > self._next_blank_line(i):
+            if close == -1 or close > self._next_blank_line(i) or _escaped_markdown(text, i, close):
                 return None
             return self._span(i, close + 2, text[i + 2:close], False)
         if kind == "[":
             close = self._find("\\]", i + 2)
-            if close == -1:
+            if close == -1 or _escaped_markdown(text, i, close):
                 return None
             return self._span(i, close + 2, text[i + 2:close], True)
         if kind in "er":
@@ -304,6 +304,12 @@ class _Scanner:
             hit = re.compile(re.escape(key), re.I).search(self.text, position, self.end)
             known = self.found[key] = hit.start() if hit else -1
         return known
+
+
+def _escaped_markdown(text: str, start: int, end: int) -> bool:
+    """``\\[batch\\_size \\* 2\\]`` is escaped Markdown, the text "[batch_size * 2]" as
+    kramdown and Python-Markdown show it, not math: TeX has no ``\\*`` and rarely ``\\_``."""
+    return text.find("\\*", start, end) != -1 or text.find("\\_", start, end) != -1
 
 
 def _code_span_ends(text: str, runs: list[int], blank_lines: list[int]) -> dict[int, int]:

@@ -30,11 +30,24 @@ _NEWCOMMAND = re.compile(
     r"\\(?:re|provide|new)command\*?\s*(?:\{\s*(\\[A-Za-z@]+|\\.)\s*\}|(\\[A-Za-z@]+))"
     r"\s*(?:\[\s*(\d)\s*\])?")
 _DECLARE_OPERATOR = re.compile(
-    r"\\DeclareMathOperator(\*?)\s*(?:\{\s*(\\[A-Za-z@]+)\s*\}|(\\[A-Za-z@]+))\s*\{([^{}]*)\}")
+    r"\\DeclareMathOperator(\*?)\s*(?:\{\s*(\\[A-Za-z@]+)\s*\}|(\\[A-Za-z@]+))\s*\{")
+_OPERATOR_TEXT = re.compile(r"(?:[A-Za-z0-9 .'-]|\\[,;:! ])*")
+_OPTIONAL_ARGUMENT = re.compile(
+    r"\\(?:re|provide|new)command\*?\s*(?:\{\s*(\\[A-Za-z@]+)\s*\}|(\\[A-Za-z@]+))"
+    r"\s*\[\s*(\d)\s*\]\s*\[([^\]]*)\]")
 _BOX = re.compile(r"\\[mh]box\s*\{")
 _TEXT_WITH_MATH = re.compile(r"\\text\s*\{([^{}$]*)\$([^{}$]+)\$([^{}$]*)\}")
+# \text{num_layers}: MathJax shows the underscore, math-core wants it escaped.
+_TEXT_ARGUMENT = re.compile(r"(\\text(?:rm|it|bf|sf|tt|normal)?\s*\{)([^{}]*)\}")
+_UNESCAPED_UNDERSCORE = re.compile(r"(?<!\\)_")
+# \beta*x: MathJax reads \beta then *; math-core reads a starred \beta* it does not know.
+_STARRED_SYMBOL = re.compile(r"\\([A-Za-z]+)\*")
+_STARRED_COMMANDS = {"operatorname", "tag", "DeclareMathOperator", "newcommand", "renewcommand",
+                     "providecommand", "hspace", "vspace", "sideset", "substack", "begin", "end",
+                     "label", "mathop", "cancel", "boxed", "xrightarrow", "xleftarrow"}
 _DEFINITION = re.compile(r"\\(?:def|(?:re|provide|new)command|DeclareMathOperator|let)\b")
-_ENVIRONMENT = re.compile(r"\\begin\s*\{")
+# Environments that number (or, starred, could): a \tag or \label outside them needs one.
+_NUMBERED_ENVIRONMENT = re.compile(r"\\begin\s*\{(?:equation|align|gather|multline|flalign)\*?\}")
 _NUMBERING = re.compile(r"\\(label|tag)\b")
 _LABEL = re.compile(r"\\label\s*\{[^{}]*\}")
 _NO_NUMBER = re.compile(r"\\(?:nonumber|notag)\b")
@@ -58,6 +71,7 @@ BUILTIN_MACROS = {
     "mathbbm": r"\mathbb{#1}", "mathds": r"\mathbb{#1}",
     "dotsc": r"\ldots", "dotsb": r"\cdots", "dotsm": r"\cdots", "dotsi": r"\cdots",
     "dotso": r"\ldots",
+    "pmb": r"\boldsymbol{#1}",
 }
 """Site macros (``[markdown.macros]``) and a note's own definitions win over these."""
 _REF = re.compile(r"\\ref\s*\{([^{}]*)\}")
@@ -65,6 +79,10 @@ _TAG = re.compile(r"\\tag(\*?)\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
 _PLAIN_TAG = re.compile(r"[A-Za-z0-9 .,:;()-]*")
 _TAG_SYMBOLS = {"\\star": "⋆", "\\ast": "∗", "\\dagger": "†", "\\ddagger": "‡",
                 "\\prime": "′", "\\#": "#", "\\S": "§"}
+_LABEL_USE = re.compile(r"(\\label|\\eqref|\\ref)\s*\{([^{}]*)\}")
+# Characters math-core refuses in a label (it takes letters, digits and :-.+/ ,;!?()*@).
+_LABEL_REFUSED = re.compile(r"[^A-Za-z0-9:\-.+/ ,;!?()*]")
+_ENCODED = re.compile(r"@([0-9a-f]{1,6})@")
 _EMPTY_MATH = re.compile(r"<math(?: display=\"block\")?>(?:<mrow></mrow>)?</math>")
 
 
@@ -77,6 +95,8 @@ class Prepared:
     """Labels referred to with ``\\ref``: their links lose the parentheses ``\\eqref`` adds."""
     tags: tuple[tuple[str, str], ...] = ()
     """(stand-in, text) of ``\\tag``s math-core cannot spell (``\\tag{$\\star$}``, ``2'``)."""
+    encoded_labels: bool = False
+    """Labels held characters math-core refuses (``eq:score_fn``); they were spelled ``@5f@``."""
 
     def finish(self, mathml: str) -> str:
         """The converter's MathML, with what the rewrites changed put back."""
@@ -84,6 +104,8 @@ class Prepared:
             return ""
         for stand_in, text in self.tags:
             mathml = mathml.replace(stand_in, escape(text))
+        if self.encoded_labels:
+            mathml = _ENCODED.sub(lambda m: escape(chr(int(m.group(1), 16))), mathml)
         for label in self.plain_refs:
             link = re.escape(f'<a href="#{label}">')
             mathml = re.sub(f"({link})\\((.*?)\\)</a>", r"\1\2</a>", mathml, count=1)
@@ -99,7 +121,7 @@ def prepare(tex: str, display: bool) -> Prepared:
     defines = bool(_DEFINITION.search(tex))
     if defines:
         tex = _NEWCOMMAND.sub(_as_def, tex)
-        tex = _DECLARE_OPERATOR.sub(_operator_as_def, tex)
+        tex = _declare_operators(tex)
     if "box" in tex:
         tex = _BOX.sub(r"\\text{", tex)
     if "\\begin" in tex or "\\end" in tex or "\\require" in tex:
@@ -107,9 +129,14 @@ def prepare(tex: str, display: bool) -> Prepared:
             tex = pattern.sub(replacement, tex)
     if _WRAPPING.search(tex):
         tex = _unwrap_commands(tex)
+    if "_" in tex and "\\text" in tex:
+        tex = _TEXT_ARGUMENT.sub(_escape_underscores, tex)
+    if "*" in tex:
+        tex = _STARRED_SYMBOL.sub(_star_after_symbol, tex)
     if "$" in tex:
         tex = _TEXT_WITH_MATH.sub(r"\\text{\1}\2\\text{\3}", tex)
-    if ("\\no" in tex or "\\label" in tex or "\\tag" in tex) and not _ENVIRONMENT.search(tex):
+    if ("\\no" in tex or "\\label" in tex or "\\tag" in tex) and \
+            not _NUMBERED_ENVIRONMENT.search(tex):
         tex = _outside_environments(tex, display)
     plain_refs = tuple(_REF.findall(tex)) if "ref" in tex else ()
     if plain_refs:
@@ -117,7 +144,16 @@ def prepare(tex: str, display: bool) -> Prepared:
     tags: list[tuple[str, str]] = []
     if "\\tag" in tex:
         tex = _TAG.sub(lambda m: _tag_stand_in(m, tags), tex)
-    return Prepared(tex, defines, plain_refs, tuple(tags))
+    encoded = False
+    if "\\label" in tex or "ref" in tex:
+        spelled = _LABEL_USE.sub(_encode_label, tex)
+        encoded, tex = spelled != tex, spelled
+    return Prepared(tex, defines, plain_refs, tuple(tags), encoded)
+
+
+def _encode_label(match: re.Match) -> str:
+    label = _LABEL_REFUSED.sub(lambda m: f"@{ord(m.group()):x}@", match.group(2))
+    return f"{match.group(1)}{{{label}}}"
 
 
 def _outside_environments(tex: str, display: bool) -> str:
@@ -131,6 +167,16 @@ def _outside_environments(tex: str, display: bool) -> str:
         environment = "equation*" if "tag" in numbering else "equation"
         tex = f"\\begin{{{environment}}}{tex}\\end{{{environment}}}"
     return tex
+
+
+def _escape_underscores(match: re.Match) -> str:
+    return match.group(1) + _UNESCAPED_UNDERSCORE.sub(r"\\_", match.group(2)) + "}"
+
+
+def _star_after_symbol(match: re.Match) -> str:
+    if match.group(1) in _STARRED_COMMANDS:
+        return match.group(0)
+    return f"\\{match.group(1)}{{}}*"
 
 
 def _tag_stand_in(match: re.Match, tags: list[tuple[str, str]]) -> str:
@@ -150,9 +196,56 @@ def _as_def(match: re.Match) -> str:
     return "\\def" + name + "".join(f"#{n}" for n in range(1, arguments + 1))
 
 
-def _operator_as_def(match: re.Match) -> str:
-    star, name, text = match.group(1), match.group(2) or match.group(3), match.group(4)
-    return f"\\def{name}{{\\operatorname{star}{{{text}}}}}"
+def _declare_operators(tex: str) -> str:
+    """``\\DeclareMathOperator{\\tr}{tr}`` as ``\\def\\tr{\\operatorname{tr}}``; an operator
+    that is not plain text (``{\\mathbb{E}}``) is a ``\\mathop``."""
+    pieces, last = [], 0
+    for match in _DECLARE_OPERATOR.finditer(tex):
+        if match.start() < last:
+            continue
+        close = _closing_brace(tex, match.end())
+        if close == -1:
+            break
+        star, name, text = match.group(1), match.group(2) or match.group(3), tex[match.end():close]
+        body = (f"\\operatorname{star}{{{text}}}" if _OPERATOR_TEXT.fullmatch(text)
+                else f"\\mathop{{{text}}}")
+        pieces += [tex[last:match.start()], f"\\def{name}{{{body}}}"]
+        last = close + 1
+    pieces.append(tex[last:])
+    return "".join(pieces)
+
+
+def optional_arguments(texts: list[str]) -> list[str]:
+    """A note's formulas with ``\\newcommand{\\x}[1][default]{…}`` (an optional first
+    argument, which math-core lacks) made mandatory: later ``\\x[a]`` becomes ``\\x{a}`` and a
+    bare ``\\x`` becomes ``\\x{default}``."""
+    if not any("command" in text and _OPTIONAL_ARGUMENT.search(text) for text in texts):
+        return texts
+    defaults: dict[str, str] = {}
+    rewritten = []
+    for text in texts:
+        pieces, last = [], 0
+        for match in _OPTIONAL_ARGUMENT.finditer(text):
+            pieces.append(_with_defaults(text[last:match.start()], defaults))
+            name = match.group(1) or match.group(2)
+            pieces.append(f"\\newcommand{{{name}}}[{match.group(3)}]")
+            defaults[name] = match.group(4)
+            last = match.end()
+        pieces.append(_with_defaults(text[last:], defaults))
+        rewritten.append("".join(pieces))
+    return rewritten
+
+
+def _with_defaults(text: str, defaults: dict[str, str]) -> str:
+    for name, default in defaults.items():
+        if name in text:
+            use = re.compile(re.escape(name) + r"(?![A-Za-z@])(?:\s*\[([^\]]*)\])?")
+            text = use.sub(lambda m, n=name, d=default: _call(n, d, m.group(1)), text)
+    return text
+
+
+def _call(name: str, default: str, given: str | None) -> str:
+    return f"{name}{{{default if given is None else given}}}"
 
 
 def _unwrap_commands(tex: str) -> str:
@@ -185,3 +278,15 @@ def _closing_brace(tex: str, start: int) -> int:
             if depth == 0:
                 return i
     return -1
+
+
+_KRAMDOWN_ESCAPE = re.compile(r"\\([\\.*_+\-=`()\[\]{}#!<>|\"':$])")
+
+
+def without_markdown_escapes(tex: str) -> str | None:
+    """``h\\_1 = \\[\\\\vec h\\]`` as kramdown hands it to MathJax (``h_1 = [\\vec h]``):
+    kramdown knows no ``$…$`` math, so authors escaped Markdown inside it. None if nothing is
+    escaped."""
+    unescaped = _KRAMDOWN_ESCAPE.sub(r"\1", tex)
+    return unescaped if unescaped != tex else None
+
