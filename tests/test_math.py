@@ -305,3 +305,21 @@ def test_mathjax_spellings_that_math_core_reads_otherwise():
     result = render(body)
     assert len(maths(result.html)) == 4 and not math_warnings(result)
     assert "(6.110)" in "".join(tree(result.html).itertext())
+
+
+def test_a_hidden_definitions_block_with_colours_serves_the_whole_note():
+    # In the style of the ICLR 2024 blog posts (al-folio/distill): a hidden block of \def's.
+    body = ('<div style="display: none">\n$$\n\\definecolor{input}{rgb}{0.42, 0.55, 0.74}\n'
+            "\\def\\mbx{\\textcolor{input}{\\boldsymbol x}}\n\\def\\cH{\\mathcal H}\n$$\n</div>\n\n"
+            "Let $$p(\\mbx)$$ be a distribution over $$\\mbx \\in \\cH$$.\n")
+    result = render(body)
+    formulas = maths(result.html)
+    assert len(formulas) == 2 and not math_warnings(result)
+    styles = [e.get("style") or "" for f in formulas for e in f.iter()]
+    assert any("color:#6B8CBD" in style for style in styles)
+
+
+def test_jekyll_highlight_blocks_are_code():
+    body = ("{% highlight bash %}\npython transfer.py --out_dir $FINETUNE_DIR/SLF \\\n"
+            "    --resume $MODE\n{% endhighlight %}\n\nAnd $x$.\n")
+    assert [span.tex for span in find_math(body)] == ["x"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from math_core import LatexError, LatexToMathML
 
-from .tex import BUILTIN_MACROS, optional_arguments, prepare
+from .tex import BUILTIN_MACROS, note_colors, optional_arguments, prepare
 
 # Conversion results by (formulas, macros): a note re-rendered with the same formulas (the dev
 # server after a prose edit) is not converted again. Bounded: a cold build renders each note
@@ -55,7 +55,7 @@ def convert_formulas(formulas: tuple[tuple[str, bool], ...],
 
 
 def _convert(formulas, macros: dict[str, str]) -> tuple[Converted, ...]:
-    texts = optional_arguments([tex for tex, _ in formulas])
+    texts = note_colors(optional_arguments([tex for tex, _ in formulas]))
     prepared = [prepare(tex, display) for tex, (_, display) in zip(texts, formulas, strict=True)]
     snippets = [(p.tex, display) for p, (_, display) in zip(prepared, formulas, strict=True)]
     try:

@@ -14,8 +14,9 @@ Two rules say which single dollars are math (``[markdown] math``):
 In both, ``\\$`` is a literal dollar, and whatever stands before the ``$`` (a letter, a digit,
 kana, Hangul) does not matter: ``次元$X$上`` holds math. Inline math never crosses a blank line or
 a backtick; ``$$…$$`` and ``\\[…\\]`` may hold blank lines. Nothing in fenced code (at any
-indentation), indented code, code spans, ``<pre>``, ``<code>``, ``<script>``, ``<style>``,
-``<textarea>``, HTML comments or tag attributes is looked at.
+indentation; Jekyll's ``{% highlight %}`` blocks too), indented code, code spans, ``<pre>``,
+``<code>``, ``<script>``, ``<style>``, ``<textarea>``, HTML comments or tag attributes is
+looked at.
 
 The scan is linear in the length of the text: every search for a closing delimiter remembers its
 answer, so 30,000 unclosed ``\\(`` cost one search, not 30,000.
@@ -34,6 +35,9 @@ ENVIRONMENTS = ("equation", "align", "gather", "multline", "eqnarray", "alignat"
 _ENVIRONMENT = re.compile(r"\\begin\{(" + "|".join(ENVIRONMENTS) + r")(\*?)\}")
 _REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]{1,200}\}")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+_LIQUID_HIGHLIGHT = re.compile(r"\{%-?\s*highlight\b")
+_LIQUID_END = re.compile(r"\{%-?\s*endhighlight\b")
+_LIQUID_FENCE = "{% endhighlight %}"
 _LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _LOOKS_LIKE_TEX = re.compile(r"[\\^_{]")
 # "$5 and $10": a number, words, a space before the closing dollar, nothing TeX-like.
@@ -81,11 +85,15 @@ def _code_blocks(text: str) -> Iterator[tuple[int, int]]:
         line_end = offset + len(line) + 1
         stripped = line.strip()
         if fence:
-            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+            if (stripped.startswith(fence) and not stripped.strip(fence[0])) or (
+                    fence == _LIQUID_FENCE and _LIQUID_END.match(stripped)):
                 fence = None
                 yield block_start, min(line_end, len(text))
         elif not stripped:
             previous_blank = True
+        elif _LIQUID_HIGHLIGHT.match(stripped):  # Jekyll's {% highlight bash %} code blocks
+            fence, block_start = _LIQUID_FENCE, offset
+            indented = previous_blank = False
         elif (opening := _FENCE.match(line)) and not (
                 opening.group(1)[0] == "`" and "`" in line[opening.end():]):
             fence, block_start = opening.group(1), offset

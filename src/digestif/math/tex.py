@@ -290,3 +290,60 @@ def without_markdown_escapes(tex: str) -> str | None:
     unescaped = _KRAMDOWN_ESCAPE.sub(r"\1", tex)
     return unescaped if unescaped != tex else None
 
+
+
+_DEFINE_COLOR = re.compile(r"\\definecolor\s*\{([^{}]+)\}\s*\{(rgb|RGB|HTML|gray)\}\s*\{([^{}]+)\}")
+_USE_COLOR = re.compile(r"\\(color|textcolor)\s*\{([^{}]+)\}")
+
+
+def note_colors(texts: list[str]) -> list[str]:
+    """``\\definecolor{input}{rgb}{0.42,0.55,0.74}`` (xcolor, which MathJax and al-folio posts
+    use) applied to the note's later ``\\color{input}``/``\\textcolor{input}``: math-core knows
+    only ``\\color[rgb]{…}`` and named colours. The definition itself shows nothing."""
+    if not any("\\definecolor" in text for text in texts):
+        return texts
+    colors: dict[str, str] = {}
+    rewritten = []
+    for text in texts:
+        for match in _DEFINE_COLOR.finditer(text):
+            colors[match.group(1).strip()] = _as_option(match.group(2), match.group(3))
+        text = _DEFINE_COLOR.sub("", text)
+        if colors and "color" in text:
+            text = _with_colors(text, colors)
+        rewritten.append(text)
+    return rewritten
+
+
+def _with_colors(text: str, colors: dict[str, str]) -> str:
+    """``\\color{name}`` as ``\\color[model]{spec}``; ``\\textcolor{name}{x}`` as
+    ``{\\color[model]{spec}x}`` (math-core's \\textcolor takes no model)."""
+    pieces, last = [], 0
+    for match in _USE_COLOR.finditer(text):
+        option = colors.get(match.group(2).strip())
+        if option is None or match.start() < last:
+            continue
+        pieces.append(text[last:match.start()])
+        if match.group(1) == "color":
+            pieces.append(f"\\color{option}")
+            last = match.end()
+            continue
+        opening = text.find("{", match.end())
+        close = _closing_brace(text, opening + 1) if opening != -1 else -1
+        if close == -1 or text[match.end():opening].strip():
+            pieces.append(match.group(0))
+            last = match.end()
+            continue
+        pieces.append(f"{{\\color{option}{text[opening + 1:close]}}}")
+        last = close + 1
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _as_option(model: str, spec: str) -> str:
+    values = [v.strip() for v in spec.split(",")]
+    if model == "RGB" and len(values) == 3:
+        return "[HTML]{" + "".join(f"{int(float(v)):02X}" for v in values) + "}"
+    if model == "gray" and len(values) == 1:
+        return f"[rgb]{{{values[0]},{values[0]},{values[0]}}}"
+    return f"[{model}]{{{','.join(values)}}}"
+
