@@ -323,3 +323,9 @@ def test_jekyll_highlight_blocks_are_code():
     body = ("{% highlight bash %}\npython transfer.py --out_dir $FINETUNE_DIR/SLF \\\n"
             "    --resume $MODE\n{% endhighlight %}\n\nAnd $x$.\n")
     assert [span.tex for span in find_math(body)] == ["x"]
+
+
+def test_array_column_decorations_and_paragraph_columns():
+    result = render("$$\n\\left(\\begin{array}{@{}c c@{}} \\mathbf{I}_D & 0 \\\\ 0 & 0 "
+                    "\\end{array}\\right), \\begin{array}{p{2cm}|c} a & b \\end{array}\n$$")
+    assert len(maths(result.html)) == 1 and not math_warnings(result)

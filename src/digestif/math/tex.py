@@ -59,6 +59,10 @@ _ENVIRONMENT_NAMES = [
     (re.compile(r"\\(begin|end)\{smallmatrix\}"), r"\\\1{matrix}"),
     (re.compile(r"\\require\s*\{[^{}]*\}"), ""),
 ]
+# \begin{array}{@{}c c@{}}: math-core reads l, c, r and | only; p{2cm} is a left column.
+_ARRAY_SPEC = re.compile(r"(\\begin\{array\}\s*\{)((?:[^{}]|\{[^{}]*\})*)\}")
+_COLUMN_DECORATION = re.compile(r"[@!>]\{[^{}]*\}|<\{[^{}]*\}")
+_PARAGRAPH_COLUMN = re.compile(r"[pmbX]\{[^{}]*\}")
 _WRAPPING_COMMANDS = {"substack": ("\\begin{subarray}{c}", "\\end{subarray}"),
                       "displaylines": ("\\begin{gathered}", "\\end{gathered}")}
 _WRAPPING = re.compile(r"\\(substack|displaylines)\s*\{")
@@ -72,6 +76,7 @@ BUILTIN_MACROS = {
     "dotsc": r"\ldots", "dotsb": r"\cdots", "dotsm": r"\cdots", "dotsi": r"\cdots",
     "dotso": r"\ldots",
     "pmb": r"\boldsymbol{#1}",
+    "LaTeX": r"\text{LaTeX}", "TeX": r"\text{TeX}",
 }
 """Site macros (``[markdown.macros]``) and a note's own definitions win over these."""
 _REF = re.compile(r"\\ref\s*\{([^{}]*)\}")
@@ -127,6 +132,8 @@ def prepare(tex: str, display: bool) -> Prepared:
     if "\\begin" in tex or "\\end" in tex or "\\require" in tex:
         for pattern, replacement in _ENVIRONMENT_NAMES:
             tex = pattern.sub(replacement, tex)
+    if "{array}" in tex:
+        tex = _ARRAY_SPEC.sub(_plain_columns, tex)
     if _WRAPPING.search(tex):
         tex = _unwrap_commands(tex)
     if "_" in tex and "\\text" in tex:
@@ -167,6 +174,11 @@ def _outside_environments(tex: str, display: bool) -> str:
         environment = "equation*" if "tag" in numbering else "equation"
         tex = f"\\begin{{{environment}}}{tex}\\end{{{environment}}}"
     return tex
+
+
+def _plain_columns(match: re.Match) -> str:
+    spec = _PARAGRAPH_COLUMN.sub("l", _COLUMN_DECORATION.sub("", match.group(2)))
+    return f"{match.group(1)}{spec}}}"
 
 
 def _escape_underscores(match: re.Match) -> str:
