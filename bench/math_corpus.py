@@ -95,9 +95,8 @@ def _count(result, totals: Counter, failures: list[str]) -> None:
 
 def _text_outside_code(element) -> str:
     parts = []
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag.rsplit("}", 1)[-1] in _SKIP:
-        return element.tail or ""
+    if not isinstance(element.tag, str) or element.tag.rsplit("}", 1)[-1] in _SKIP:
+        return element.tail or ""  # comments are not shown either
     parts.append(element.text or "")
     for child in element:
         parts.append(_text_outside_code(child))

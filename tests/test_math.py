@@ -329,3 +329,12 @@ def test_array_column_decorations_and_paragraph_columns():
     result = render("$$\n\\left(\\begin{array}{@{}c c@{}} \\mathbf{I}_D & 0 \\\\ 0 & 0 "
                     "\\end{array}\\right), \\begin{array}{p{2cm}|c} a & b \\end{array}\n$$")
     assert len(maths(result.html)) == 1 and not math_warnings(result)
+
+
+def test_dollars_in_table_cells_do_not_pair_across_rows():
+    # The Markdown table of the distill example post (iclr-blogposts/2024).
+    body = ("| Tables | Are | Cool |\n| --- |:---:| ---:|\n| col 3 is | right-aligned | $1600 |\n"
+            "| col 2 is | centered | $12 |\n| zebra | $p(x|y)$ | $1 |\n")
+    result = render(body)
+    assert ["".join(m.itertext()) for m in maths(result.html)] == ["p(x|y)"]
+    assert not math_warnings(result)

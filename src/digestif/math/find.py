@@ -43,6 +43,8 @@ _LOOKS_LIKE_TEX = re.compile(r"[\\^_{]")
 # "$5 and $10": a number, words, a space before the closing dollar, nothing TeX-like.
 _LOOKS_LIKE_MONEY = re.compile(r"\d[^\\^_{}]*\s$")
 _INTERESTING = re.compile(r"[$\\`<]")
+_NEWLINE = re.compile(r"\n")
+_TABLE_ROW = re.compile(r"[ \t]*\|")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BACKTICKS = re.compile(r"`+")
 _RAW_ELEMENT = re.compile(r"<(script|style|pre|code|textarea|math|svg)(?=[\s>/])", re.I)
@@ -166,6 +168,19 @@ class _Scanner:
         return position if position != self.end else None
 
     @cached_property
+    def newlines(self) -> list[int]:
+        return [m.start() for m in _NEWLINE.finditer(self.text, self.start, self.end)]
+
+    def _line_end(self, position: int) -> int:
+        found = self._next(self.newlines, position - 1)
+        return self.end if found is None else found
+
+    def _in_table_row(self, position: int) -> bool:
+        index = bisect_right(self.newlines, position) - 1
+        line_start = self.newlines[index] + 1 if index >= 0 else self.start
+        return bool(_TABLE_ROW.match(self.text, line_start, self.end))
+
+    @cached_property
     def blank_lines(self) -> list[int]:
         return [m.start() for m in _BLANK_LINE.finditer(self.text, self.start, self.end)]
 
@@ -225,6 +240,8 @@ class _Scanner:
         close = self._next_dollar(i)
         if close is None or close > self._next_blank_line(i) or close > self._next_backtick(i):
             return None
+        if close > self._line_end(i) and self._in_table_row(i):
+            return None  # a cell's "$1600" and the next row's "$12" are not one formula
         if text.startswith("$$", close) or not text[i + 1:close].strip():
             return None
         inner = text[i + 1:close]

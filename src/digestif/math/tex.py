@@ -36,7 +36,7 @@ _OPTIONAL_ARGUMENT = re.compile(
     r"\\(?:re|provide|new)command\*?\s*(?:\{\s*(\\[A-Za-z@]+)\s*\}|(\\[A-Za-z@]+))"
     r"\s*\[\s*(\d)\s*\]\s*\[([^\]]*)\]")
 _BOX = re.compile(r"\\[mh]box\s*\{")
-_TEXT_WITH_MATH = re.compile(r"\\text\s*\{([^{}$]*)\$([^{}$]+)\$([^{}$]*)\}")
+_TEXT_OPENING = re.compile(r"\\text\s*\{")
 # \text{num_layers}: MathJax shows the underscore, math-core wants it escaped.
 _TEXT_ARGUMENT = re.compile(r"(\\text(?:rm|it|bf|sf|tt|normal)?\s*\{)([^{}]*)\}")
 _UNESCAPED_UNDERSCORE = re.compile(r"(?<!\\)_")
@@ -141,7 +141,7 @@ def prepare(tex: str, display: bool) -> Prepared:
     if "*" in tex:
         tex = _STARRED_SYMBOL.sub(_star_after_symbol, tex)
     if "$" in tex:
-        tex = _TEXT_WITH_MATH.sub(r"\\text{\1}\2\\text{\3}", tex)
+        tex = _math_out_of_text(tex)
     if ("\\no" in tex or "\\label" in tex or "\\tag" in tex) and \
             not _NUMBERED_ENVIRONMENT.search(tex):
         tex = _outside_environments(tex, display)
@@ -174,6 +174,26 @@ def _outside_environments(tex: str, display: bool) -> str:
         environment = "equation*" if "tag" in numbering else "equation"
         tex = f"\\begin{{{environment}}}{tex}\\end{{{environment}}}"
     return tex
+
+
+def _math_out_of_text(tex: str) -> str:
+    """``\\text{the identity of $\\RR^2$}`` as ``\\text{the identity of }{\\RR^2}``: math-core
+    has no math inside text mode."""
+    pieces, last = [], 0
+    for match in _TEXT_OPENING.finditer(tex):
+        if match.start() < last:
+            continue
+        close = _closing_brace(tex, match.end())
+        content = tex[match.end():close] if close != -1 else ""
+        if content.count("$") < 2 or content.count("$") % 2:
+            continue
+        parts = content.split("$")
+        pieces.append(tex[last:match.start()])
+        pieces += [f"{{{part}}}" if odd else f"\\text{{{part}}}" if part else ""
+                   for odd, part in ((k % 2 == 1, p) for k, p in enumerate(parts))]
+        last = close + 1
+    pieces.append(tex[last:])
+    return "".join(pieces)
 
 
 def _plain_columns(match: re.Match) -> str:
