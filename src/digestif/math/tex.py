@@ -14,7 +14,11 @@ Each rewrite is a spelling math-core lacks, not a change of meaning:
 * ``split`` is ``aligned``, ``eqnarray`` and ``alignat`` are ``align``, ``smallmatrix`` is
   ``matrix``, ``\\substack`` is a ``subarray``, ``\\displaylines`` is ``gathered``;
   ``\\require{…}`` (a MathJax extension loader) goes;
-* :data:`BUILTIN_MACROS` spells a few amsmath/mathtools commands math-core lacks.
+* :data:`BUILTIN_MACROS` spells a few amsmath/mathtools commands math-core lacks;
+* ``@{}``/``p{2cm}`` in array column specs are simplified, ``\\text{a_b}`` keeps its
+  underscore, ``\\beta*`` is ``\\beta{}*``, labels may hold ``_``;
+* per note (:func:`optional_arguments`, :func:`note_colors`): ``\\newcommand`` with an optional
+  argument, ``\\definecolor`` for later ``\\color``/``\\textcolor``.
 """
 
 from __future__ import annotations
