@@ -107,11 +107,12 @@ def test_liquid_and_kramdown_are_resolved_converted_or_reported(odd):
     assert "{{ kept literally }}" in body and "{% raw %}" not in body
     assert "```\n{: .inside-code}\n```" in body
     assert "{: .orphan}" not in body
+    assert '<figure><img src="/assets/images/missing.png" alt=""></figure>' in body
     err = odd[3]
     post = "_posts/2024-05-05-liquid-and-kramdown.md"
-    assert f"{post}:28: Liquid '{{% include figure.html" in err
+    assert f"{post}:42: Liquid '{{% include note.html content=\"a theme box\" %}}' kept" in err
     assert f"{post}:38: kramdown attribute list '{{:.orphan}}' dropped" in err
-    assert f"{post}:32: links to /assets/images/missing.png, which is not in the Jekyll" in err
+    assert f"{post}:28: links to /assets/images/missing.png, which is not in the Jekyll" in err
 
 
 def test_images_the_notes_use_are_copied_to_static(odd):
@@ -198,7 +199,7 @@ def test_liquid_that_builds_urls_is_resolved(liquid, resolved):
 
 
 @pytest.mark.parametrize("liquid", [
-    "{{ page.title }}", "{% include note.html %}", "{% link about.md %}",
+    "{{ page.tags | join: ', ' }}", "{% include note.html %}", "{% link about.md %}",
     "{{ '/x' | upcase }}", "{% assign x = 1 %}",
 ])
 def test_other_liquid_is_kept_and_reported_with_its_line(liquid):
@@ -206,6 +207,13 @@ def test_other_liquid_is_kept_and_reported_with_its_line(liquid):
     assert converted.text == f"First line.\n\nSee {liquid} here.\n"
     assert len(converted.notes) == 1 and converted.notes[0][0] == 3
     assert "kept as written" in converted.notes[0][1]
+
+
+def test_page_variables_come_from_the_posts_own_front_matter():
+    converted = convert_body("[{{ page.paper_ref }}](https://arxiv.org/abs/1611.08097)\n",
+                             {"paper_ref": "Bronstein, 2017"})
+    assert converted.text == "[Bronstein, 2017](https://arxiv.org/abs/1611.08097)\n"
+    assert converted.notes == []
 
 
 def test_highlight_becomes_fenced_code_with_a_longer_fence_when_needed():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -66,6 +67,8 @@ class PageScan:
     links: list[Link] = field(default_factory=list)
     error: str = ""
     """Why the file could not be read (XML that is not well-formed…)."""
+    liquid: list[tuple[int, str]] = field(default_factory=list)
+    """(page line, text) of Liquid left in the page's text, outside code."""
 
 
 @dataclass
@@ -156,7 +159,46 @@ def scan_html(text: str) -> PageScan:
     parser = _PageParser()
     parser.feed(text)
     parser.close()
+    if "{{" in text or "{%" in text:  # rare: parse again only then
+        parser.scan.liquid = find_liquid(text)
     return parser.scan
+
+
+# --- Liquid left in page text (migrate, issue 15) --------------------------------------------
+
+class _LiquidFinder(HTMLParser):
+    """``{{ … }}`` / ``{% … %}`` in what a reader sees, outside code, scripts and styles: a
+    Jekyll post's Liquid that neither the import nor the build could resolve."""
+
+    _CODE = {"code", "pre", "script", "style", "textarea", "kbd", "samp"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.found: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        self.depth += tag in self._CODE
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag in self._CODE and self.depth > 0
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            return
+        for match in LIQUID_IN_TEXT.finditer(data):
+            self.found.append((self.getpos()[0] + data.count("\n", 0, match.start()),
+                               " ".join(match.group(0).split())[:60]))
+
+
+LIQUID_IN_TEXT = re.compile(r"\{\{.{0,200}?\}\}|\{%.{0,200}?%\}", re.DOTALL)
+
+
+def find_liquid(html: str) -> list[tuple[int, str]]:
+    finder = _LiquidFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.found
 
 
 def scan_xml(data: bytes) -> PageScan:
@@ -306,6 +348,7 @@ def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
     for page, scan in scans.items():
         if scan.error:
             problems.append(LinkProblem(page, "", scan.error))
+        problems += _liquid_problems(page, scan, sources)
         for link in scan.links:
             links += 1
             broken = resolver.check(page, link)
@@ -317,6 +360,17 @@ def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
         problems.extend(merge_occurrences(occurrences))
     problems.sort(key=lambda p: (p.source is None, p.source or "", p.line or 0, p.page))
     return CheckReport(len(scans), links, problems, dict(resolver.external))
+
+
+def _liquid_problems(page: str, scan: PageScan, sources: NoteSources) -> list[LinkProblem]:
+    problems = []
+    for page_line, text in scan.liquid:
+        source = sources.page_sources.get(page)
+        line = _line_of(sources._text(source), [text]) if source else None
+        problems.append(LinkProblem(
+            page, "", f"Liquid '{text}' in the page text: digestif does not run Liquid; "
+            "resolve it by hand (docs/importing.md)", page_line, source, line))
+    return problems
 
 
 def merge_occurrences(occurrences: list[LinkProblem]) -> list[LinkProblem]:

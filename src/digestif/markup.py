@@ -25,6 +25,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .config import MarkdownConfig
 from .errors import Problem
+from .liquid import LiquidPreprocessor
 from .mathml import MathError, find_math, math_fallback, tex_to_mathml
 from .note import Note
 
@@ -219,6 +220,8 @@ class _DigestifExtension(Extension):
         self.renderer = renderer
 
     def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
+        # --- Liquid of Jekyll posts (migrate, issue 15): first, before anything reads the text.
+        md.preprocessors.register(LiquidPreprocessor(md, self.renderer), "liquid", 40)
         # After fenced code (25) has stashed code blocks, before raw HTML blocks (20).
         md.preprocessors.register(_MathPreprocessor(md, self.renderer), "math", 22)
         md.inlinePatterns.register(

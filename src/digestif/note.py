@@ -42,6 +42,8 @@ class Note:
     """BCP 47 language of the note when it differs from the site's."""
     draft: bool = False
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    page_variables: dict[str, Any] = field(default_factory=dict, hash=False)
+    """Front-matter values the body's Liquid reads (``{{ page.paper_ref }}``), by key."""
     digest: str = ""
     """Hash of the file's bytes: what the build cache and page fingerprints key on."""
 

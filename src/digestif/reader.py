@@ -282,6 +282,9 @@ def _is_link(url: object) -> bool:
     return urlsplit(url.strip()).scheme.lower() in _LINK_SCHEMES
 
 
+_PAGE_VARIABLE = re.compile(r"\bpage\.([\w-]+)")
+
+
 class _NoteBuilder:
     """Validates one front-matter mapping field by field, collecting every problem."""
 
@@ -311,7 +314,10 @@ class _NoteBuilder:
             if character:
                 self.error(str(key), f"contains the control character U+{ord(character):04X}, "
                            "which HTML and feeds cannot carry; remove it")
+        variables = self.page_variables(body)
         for key in data:
+            if key in variables:
+                continue  # the body shows it: {{ page.key }}
             if key == "permalink":
                 self.warn(key, "ignored; digestif builds URLs from site.toml [permalinks]")
             elif key not in KNOWN_KEYS:
@@ -329,11 +335,18 @@ class _NoteBuilder:
             tags=self.string_list("tags"), links=self.links(),
             summary=self.text("summary") or self.text("excerpt"), paper=self.text("paper"),
             lang=self.text("lang"), draft=self.flag("draft"), extra=self.mapping("extra"),
-            digest=digest,
+            digest=digest, page_variables=variables,
         )
         if self.failed:
             return None
         return Note(**fields)
+
+    def page_variables(self, body: str) -> dict[str, Any]:
+        """The front-matter values the body's Liquid shows (``{{ page.paper_ref }}``)."""
+        if "{{" not in body and "{%" not in body:
+            return {}
+        names = dict.fromkeys(_PAGE_VARIABLE.findall(body))
+        return {name: self.data[name] for name in names if name in self.data}
 
     def _name_parts(self) -> tuple[str | None, str]:
         path = PurePosixPath(self.file.source)

@@ -164,7 +164,7 @@ class _Post:
         self.data = data
         date_in_name, name_slug = split_jekyll_date(self.path.stem)
         slug = self._slug(name_slug)
-        converted = convert_body(body)
+        converted = convert_body(body, data)
         for line, message in converted.notes:
             self.warn(message, body_line + line - 1)
         meta = self._meta(date_in_name, name_slug, converted.text)
