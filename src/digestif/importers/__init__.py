@@ -54,7 +54,14 @@ def run_import(args: argparse.Namespace) -> int:
     if context is None:
         return 1
     batch = _reader(args.kind)(args.source, context)
+    for file, why in batch.skipped:
+        if why != "-":
+            console.info(f"skipped {file}: {why}")
     outcome = write_batch(batch, context, console, force=args.force, dry_run=args.dry_run)
+    outcome.skipped += len(batch.skipped)
+    if batch.settings and outcome.written:
+        from .jekyll_site import apply_settings
+        apply_settings(context.site_dir, batch.settings, console, args.dry_run)
     console.problems(batch.problems.items)
     failed = len(batch.problems.errors)
     verb = "would import" if args.dry_run else "imported"

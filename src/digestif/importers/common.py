@@ -31,7 +31,7 @@ NOTES_DIR = Path("content") / "papers"
 STATIC_DIR = Path("static")
 
 # The order digestif documents its keys in; written notes follow it so they read alike.
-KEY_ORDER = ("title", "date", "updated", "venue", "authors", "arxiv", "doi", "task",
+KEY_ORDER = ("title", "subtitle", "date", "updated", "venue", "authors", "arxiv", "doi", "task",
              "categories", "tags", "links", "summary", "slug", "lang", "paper", "draft", "extra")
 
 # Slugs are file names and URL segments; very long titles make unwieldy ones.
@@ -83,6 +83,11 @@ class Batch:
     """The source path (absolute) or URL, as recorded in ``imported_from``."""
     drafts: list[Draft] = field(default_factory=list)
     problems: Problems = field(default_factory=Problems)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(file, why) of what the source holds and is not imported on purpose (a Jekyll post
+    Jekyll would not publish); why ``"-"`` when a warning said it already."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """``[markdown]`` settings of site.toml that make the notes render as in their source."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,7 +216,10 @@ _NoteDumper.add_representer(
 
 def front_matter(meta: dict[str, Any]) -> str:
     """The YAML between the ``---`` lines, keys in :data:`KEY_ORDER`, empty values left out."""
-    ordered = {key: _yaml_value(key, meta[key]) for key in KEY_ORDER
+    # title_ja, title_ko…: a translated title, right after the title.
+    translated = [key for key in meta if re.fullmatch(r"title_[a-z]{2}", key)]
+    order = ("title", *translated, *KEY_ORDER[1:])
+    ordered = {key: _yaml_value(key, meta[key]) for key in order
                if key in meta and meta[key] not in (None, "", [], {}, ())}
     return yaml.dump(ordered, Dumper=_NoteDumper, allow_unicode=True, sort_keys=False,
                      width=4096, default_flow_style=False)
