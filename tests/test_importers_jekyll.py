@@ -444,3 +444,51 @@ def test_a_raw_build_leaves_out_what_jekyll_does_not_publish(tmp_path, caplog):
     assert "_posts/_example/: left out" in said and "_posts/no-date.md: left out" in said
     assert "1 draft left out (draft: true or Jekyll's published: false" in said
     assert len(build(site, BuildOptions(drafts=True, use_cache=False)).site.notes) == 3
+
+
+DISTILL_POST = """---
+layout: distill
+title: Citations
+bibliography: 2024-05-07-cites.bib
+---
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({tex2jax: {inlineMath: [['$','$']]}});
+</script>
+<script src="https://cdn.mathjax.org/mathjax/latest/MathJax.js"></script>
+As shown before <d-cite key="lyle2020,immer2021"></d-cite>, and again <d-cite key="lyle2020">
+</d-cite>.<d-footnote>A note citing <d-cite key="immer2021"></d-cite>.</d-footnote>
+Unknown <d-cite key="nobody"></d-cite>.
+"""
+BIB = """@article{lyle2020, title={A {Bayesian} Perspective on Training Speed},
+  author={Lyle, Clare and Gal, Yarin}, journal={NeurIPS}, year={2020},
+  url={https://example.org/lyle}}
+@inproceedings{immer2021, title={Scalable Marginal Likelihood <Estimation>},
+  author={Immer, Alexander and R{\\"a}tsch, Gunnar}, booktitle={ICML}, year={2021}}
+"""
+
+
+def test_distill_citations_footnotes_and_math_scripts(tmp_path, capsys):
+    blog = _blog(tmp_path / "blog", {"_config.yml": "title: B\n",
+                                     "_posts/2024-05-07-cites.md": DISTILL_POST,
+                                     "assets/bibliography/2024-05-07-cites.bib": BIB})
+    site = new_site(tmp_path / "site")
+    assert run("jekyll", blog, site) == 0
+    err = capsys.readouterr().err
+    assert "2024-05-07-cites.md:6: a MathJax/KaTeX script was removed" in err
+    assert "cites 'nobody', which is not in 2024-05-07-cites.bib" in err
+    build(site, BuildOptions())
+    page = parse_html(site / "_site" / "papers" / "cites" / "index.html").find(".//main")
+    citations = [["".join(a.itertext()) for a in span.iter("a")]
+                 for span in page.iter("span") if span.get("class") == "citation"]
+    assert citations == [["1", "2"], ["1"], [], ["2"]]  # the last one in the footnote
+    references = page.find(".//ol[@class='references']")
+    items = {li.get("id"): "".join(li.itertext()) for li in references.iter("li")}
+    assert list(items) == ["ref-lyle2020", "ref-immer2021"]
+    assert items["ref-lyle2020"].startswith("Clare Lyle, Yarin Gal. A Bayesian Perspective on "
+                                            "Training Speed. NeurIPS, 2020.")
+    assert "Gunnar Rätsch" in items["ref-immer2021"] and "<Estimation>" in items["ref-immer2021"]
+    assert page.find(".//a[@href='#ref-lyle2020']") is not None
+    footnotes = page.find(".//div[@class='footnote']")
+    assert "A note citing" in "".join(footnotes.itertext())
+    assert not [s for s in page.iter("script") if "mathjax" in (s.get("src", "") +
+                                                               (s.text or "")).lower()]

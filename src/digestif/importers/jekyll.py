@@ -35,6 +35,7 @@ from .common import (
     read_text,
     shown,
 )
+from .distill import convert_distill, find_bibliography
 from .jekyll_body import convert_body
 from .jekyll_site import markdown_settings, site_root_of, site_timezone
 
@@ -197,11 +198,13 @@ class _Post:
         date_in_name, name_slug = split_jekyll_date(self.path.stem)
         slug = self._slug(name_slug)
         converted = convert_body(body, data)
-        for line, message in converted.notes:
+        bibliography = find_bibliography(data.get("bibliography"), self.site_root, self.path)
+        text = convert_distill(converted.text, bibliography, converted.notes)
+        for line, message in sorted(converted.notes):
             self.warn(message, body_line + line - 1)
-        meta = self._meta(date_in_name, name_slug, converted.text)
+        meta = self._meta(date_in_name, name_slug, text)
         return Draft(entry=self.entry, where=self.file, slug=slug, meta=meta,
-                     body=converted.text, assets=self._assets(converted.text, body, body_line))
+                     body=text, assets=self._assets(text, body, body_line))
 
     def _split(self, text: str) -> tuple[str, str, int] | None:
         lines = text.split("\n")
