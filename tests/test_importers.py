@@ -293,7 +293,7 @@ def test_importing_again_skips_everything_and_says_so(tmp_path, capsys):
     out = capsys.readouterr().out
     assert sum(line.startswith("skipped ") for line in out.splitlines()) == 4
     assert "already in the site as" in out
-    assert "content/papers/lora.md (same OpenReview paper nZeVKeeFYf9)" in out
+    assert "content/papers/lora.md (imported from the same entry)" in out
     assert "imported 0 notes" in out and "4 skipped, 0 failed" in out
     assert {p: p.read_bytes() for p in notes(site).values()} == before
 

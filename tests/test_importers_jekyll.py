@@ -474,7 +474,7 @@ def test_distill_citations_footnotes_and_math_scripts(tmp_path, capsys):
     site = new_site(tmp_path / "site")
     assert run("jekyll", blog, site) == 0
     err = capsys.readouterr().err
-    assert "2024-05-07-cites.md:6: a MathJax/KaTeX script was removed" in err
+    assert "2024-05-07-cites.md:6: 2 MathJax/KaTeX scripts removed" in err
     assert "cites 'nobody', which is not in 2024-05-07-cites.bib" in err
     build(site, BuildOptions())
     page = parse_html(site / "_site" / "papers" / "cites" / "index.html").find(".//main")
@@ -492,3 +492,28 @@ def test_distill_citations_footnotes_and_math_scripts(tmp_path, capsys):
     assert "A note citing" in "".join(footnotes.itertext())
     assert not [s for s in page.iter("script") if "mathjax" in (s.get("src", "") +
                                                                (s.text or "")).lower()]
+
+
+def test_two_posts_of_one_blog_with_one_name_or_title_are_two_notes(tmp_path, capsys):
+    blog = _blog(tmp_path / "blog", {
+        "_config.yml": "title: B\nexclude:\n  - /docs # the theme's own\n  - '*.tmp.md'\n",
+        "_posts/algorithm/2020-07-16-stack.md": POST.format(title="Stack"),
+        "_posts/interview/2020-07-07-stack.md": POST.format(title="Stack for interviews"),
+        "_posts/2021-10-13-tips.md": POST.format(title="Tips for VS Code users"),
+        "_posts/2025-06-18-uv.md": POST.format(title="Tips for VS Code users"),
+        "docs/_posts/2012-01-02-sample.md": POST.format(title="Theme sample"),
+        "_posts/2020-01-01-draft.tmp.md": POST.format(title="Scratch")})
+    site = new_site(tmp_path / "site")
+    assert run("jekyll", blog, site) == 0
+    out = capsys.readouterr().out
+    assert set(notes(site)) == {"stack", "stack-2", "tips", "uv"}
+    assert front_matter(notes(site)["stack-2"])[0]["title"] == "Stack for interviews"
+    assert "_posts/interview/2020-07-07-stack.md: named stack-2, as 'stack' is" in out
+    assert "docs/_posts/2012-01-02-sample.md: excluded by _config.yml's exclude: /docs" in out
+    assert "excluded by _config.yml's exclude: *.tmp.md" in out
+    assert "4 notes" in out and "2 skipped, 0 failed" in out
+    capsys.readouterr()
+    assert run("jekyll", blog, site) == 0  # again: each post matches the note it made
+    out = capsys.readouterr().out
+    assert out.count("(imported from the same entry)") == 4 and set(notes(site)) == \
+        {"stack", "stack-2", "tips", "uv"}

@@ -180,3 +180,15 @@ def test_check_flags_liquid_in_page_text_but_not_in_code(site_copy, capsys):
     err = capsys.readouterr().err
     assert "content/papers/left.md:5: papers/left/index.html: Liquid '{% include note.html %}'" \
         in err
+
+
+def test_a_posts_own_mathjax_script_is_removed_at_build_with_a_warning(site_copy):
+    site = site_copy("minimal")
+    write_note(site, "papers/m.md", "---\ntitle: M\ndate: 2024-01-01\n---\n"
+               '<script type="text/javascript" async\n  src="https://cdn.mathjax.org/mathjax/'
+               'latest/MathJax.js?config=TeX-MML-AM_CHTML">\n</script>\n\nThe $x$ stays.\n')
+    result = build(site, BuildOptions())
+    [warning] = [p for p in result.warnings if p.field == "script"]
+    assert (warning.line, warning.message.split(":")[0]) == (5, "1 MathJax/KaTeX script removed")
+    page = parse_html(site / "_site" / "papers" / "m" / "index.html")
+    assert not [s for s in page.iter("script") if "mathjax" in (s.get("src") or "")]

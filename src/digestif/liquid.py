@@ -366,6 +366,28 @@ def _short(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# MathJax scripts of the post itself
+
+_MATH_SCRIPT = re.compile(
+    r"<script\b[^>]*(?:text/x-mathjax-config|src\s*=\s*[\"'][^\"']*(?:mathjax|katex)[^\"']*"
+    r"[\"'])[^>]*>.*?</script>[ \t]*\n?", re.DOTALL | re.IGNORECASE)
+
+
+def remove_math_scripts(text: str, notes: list[tuple[int, str]]) -> str:
+    """A post's own MathJax/KaTeX config and loader (pemami4911's summaries load MathJax from
+    a CDN): digestif renders the math itself, and a page must not load from elsewhere."""
+    if "<script" not in text.lower():
+        return text
+    found = list(_MATH_SCRIPT.finditer(text))
+    if not found:
+        return text
+    notes.append((text.count("\n", 0, found[0].start()) + 1,
+                  f"{len(found)} MathJax/KaTeX script{'s' * (len(found) != 1)} removed: digestif "
+                  "renders the math itself, and a page must not load scripts from elsewhere"))
+    return _MATH_SCRIPT.sub("", text)
+
+
+# ---------------------------------------------------------------------------------------------
 # At build: the first Markdown preprocessor
 
 
@@ -379,15 +401,18 @@ class LiquidPreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
-        if not has_liquid(text):
+        if not has_liquid(text) and "<script" not in text:
             return lines
         state = self.renderer.state
         note = state.note
         page = {"title": note.title, "date": note.date.date().isoformat(), "slug": note.slug,
                 **note.page_variables}
+        scripts: list[tuple[int, str]] = []
+        text = remove_math_scripts(text, scripts)
         resolved = resolve(text, Context(page, _note_link, skip_code=True))
-        for line, message in resolved.notes:
-            state.warn(message, note.body_line + line - 1, "liquid")
+        for key, notes in (("script", scripts), ("liquid", resolved.notes)):
+            for line, message in notes:
+                state.warn(message, note.body_line + line - 1, key)
         return resolved.text.split("\n")
 
 

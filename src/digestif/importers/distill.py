@@ -15,11 +15,10 @@ from pathlib import Path
 import bibtexparser
 from bibtexparser import middlewares
 
+from ..liquid import remove_math_scripts
+
 _CITE = re.compile(r"<d-cite\s+key\s*=\s*([\"']?)([^\"'>]*)\1\s*>\s*</d-cite>", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"<d-footnote>(.*?)</d-footnote>", re.DOTALL | re.IGNORECASE)
-_MATH_SCRIPT = re.compile(
-    r"<script\b[^>]*(?:text/x-mathjax-config|src\s*=\s*[\"'][^\"']*(?:mathjax|katex)[^\"']*"
-    r"[\"'])[^>]*>.*?</script>[ \t]*\n?", re.DOTALL | re.IGNORECASE)
 _BIB_FOLDERS = ("assets/bibliography", "_bibliography", "assets/bib", "")
 
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
@@ -29,19 +28,12 @@ logging.getLogger("bibtexparser").propagate = False
 def convert_distill(body: str, bibliography: Path | None, notes: list[tuple[int, str]]) -> str:
     """``body`` with citations, footnotes and math scripts converted; ``notes`` gets
     (line in the body, message) for what needs a look."""
-    body = _MATH_SCRIPT.sub(lambda m: _removed_script(m, notes), body)
+    body = remove_math_scripts(body, notes)
     if "<d-cite" in body:
         body = _citations(body, bibliography, notes)
     if "<d-footnote" in body.lower():
         body = _footnotes(body)
     return body
-
-
-def _removed_script(match: re.Match, notes: list[tuple[int, str]]) -> str:
-    line = match.string.count("\n", 0, match.start()) + 1
-    notes.append((line, "a MathJax/KaTeX script was removed: digestif renders the math "
-                        "itself, and a page must not load scripts from elsewhere"))
-    return ""
 
 
 def find_bibliography(name: object, site_root: Path, post: Path) -> Path | None:

@@ -10,6 +10,7 @@ site root, so the links keep working unchanged.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from .common import (
 )
 from .distill import convert_distill, find_bibliography
 from .jekyll_body import convert_body
-from .jekyll_site import markdown_settings, site_root_of, site_timezone
+from .jekyll_site import markdown_settings, read_config, site_root_of, site_timezone
 
 POST_SUFFIXES = (".md", ".markdown")
 # Folders of a Jekyll site that hold no posts and can be huge.
@@ -61,13 +62,15 @@ def read_jekyll(source: str, context: Context) -> Batch:
         batch.problems.error(source, "not found; give a Jekyll site folder, its _posts/ "
                              "folder, a folder of posts, or one post")
         return batch
+    site_root = site_root_of(root)
     found = find_posts(root)
+    if not root.is_file():
+        _exclude(found, site_root)
     batch.skipped += [(shown(path), reason) for path, reason in found.skipped]
     if not found.posts:
         batch.problems.error(source, "has no posts: expected .md or .markdown files in a "
                              "_posts/ folder (or in the folder given)")
         return batch
-    site_root = site_root_of(root)
     tz = site_timezone(site_root, batch.problems) or context.tz
     for path in found.posts:
         entry = path.name if root.is_file() else _entry(path, root)
@@ -93,6 +96,35 @@ class FoundPosts:
     posts: list[Path] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)
     """Files Jekyll would not publish either, and why."""
+
+
+def _exclude(found: FoundPosts, site_root: Path) -> None:
+    """Jekyll does not read what ``_config.yml``'s ``exclude:`` names (``/docs``, a theme's
+    sample posts); neither do we."""
+    patterns = read_config(site_root).get("exclude")
+    if not isinstance(patterns, list):
+        return
+    kept = []
+    for path in found.posts:
+        pattern = _excluded_by(path, site_root, [str(p) for p in patterns])
+        if pattern is None:
+            kept.append(path)
+        else:
+            found.skipped.append((path, f"excluded by _config.yml's exclude: {pattern}"))
+    found.posts = kept
+
+
+def _excluded_by(path: Path, site_root: Path, patterns: list[str]) -> str | None:
+    try:
+        relative = path.resolve().relative_to(site_root.resolve()).as_posix()
+    except ValueError:
+        return None
+    for pattern in patterns:
+        bare = pattern.strip().strip("/")
+        if bare and (relative == bare or relative.startswith(bare + "/") or
+                     fnmatch.fnmatch(relative, bare)):
+            return pattern
+    return None
 
 
 def find_posts(root: Path) -> FoundPosts:

@@ -94,6 +94,9 @@ class ExistingNotes:
             note = read_note(file, tz, ignored)
             if note is not None:
                 keys = paper_keys(note.title, note.arxiv, note.doi, [u for _, u in note.links])
+                origin = note.extra.get("imported_from")
+                if isinstance(origin, str):  # imported before: the same entry, surely
+                    keys.insert(0, ("origin", origin))
                 index.add(note.slug, keys, file.path)
                 index.spellings.learn(note.categories, note.tags, note.venue)
             else:
@@ -120,9 +123,9 @@ class ExistingNotes:
         return None
 
 
-_WHY = {"arxiv": "same arXiv id {}", "doi": "same DOI {}", "openreview": "same OpenReview "
-        "paper {}", "cvf": "same CVF paper page", "acl": "same ACL Anthology paper {}",
-        "title": "same title"}
+_WHY = {"origin": "imported from the same entry", "arxiv": "same arXiv id {}",
+        "doi": "same DOI {}", "openreview": "same OpenReview paper {}",
+        "cvf": "same CVF paper page", "acl": "same ACL Anthology paper {}", "title": "same title"}
 _OPENREVIEW = re.compile(r"openreview\.net/(?:forum|pdf|attachment)\?(?:.*&)?id=([\w-]+)")
 _CVF = re.compile(r"thecvf\.com/(?:content_)?(\w+?)/?(?:\w+/)?(?:html|papers)/(?:\w+/)?"
                   r"([^/?#]+?)(?:\.html|\.pdf)", re.IGNORECASE)
@@ -170,11 +173,12 @@ def normalised_title(title: str) -> str:
     return " ".join(re.findall(r"[^\W_]+", text))
 
 
-def draft_keys(draft: Draft) -> list[tuple[str, str]]:
+def draft_keys(draft: Draft, origin: str) -> list[tuple[str, str]]:
     meta = draft.meta
     links = meta.get("links") or {}
-    return paper_keys(draft.title, str(meta.get("arxiv") or ""), str(meta.get("doi") or ""),
+    keys = paper_keys(draft.title, str(meta.get("arxiv") or ""), str(meta.get("doi") or ""),
                       [str(u) for u in links.values()])
+    return [("origin", origin), *keys]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -208,7 +212,7 @@ class _Writer:
 
     def write_all(self) -> Outcome:
         for draft in self.batch.drafts:
-            keys = draft_keys(draft)
+            keys = draft_keys(draft, _origin(self.batch, draft))
             target = self._target(draft, keys)
             if target is None:
                 continue
@@ -223,7 +227,11 @@ class _Writer:
     def _target(self, draft: Draft, keys: list[tuple[str, str]]) -> Path | None:
         """Where the note goes, or None (said why) when it is a duplicate to skip or merge."""
         what = f"{draft.where} {quote(draft.title)}"
-        earlier = self.this_run.match(draft.slug, keys)
+        own = keys
+        if self.batch.kind == "jekyll":  # a blog's posts are pages of their own
+            self._own_slug(draft, keys)
+            own = [key for key in keys if key[0] != "title"]
+        earlier = self.this_run.match(draft.slug, own)
         if earlier is not None:
             self.console.info(f"skipped {what}: duplicate of an earlier entry ({earlier[1]}) "
                               "in this source")
@@ -247,10 +255,27 @@ class _Writer:
         self.outcome.skipped += 1
         return None
 
+    def _own_slug(self, draft: Draft, keys: list[tuple[str, str]]) -> None:
+        """Two posts of one blog are two pages even with one name (``algorithm/stack`` and
+        ``interview/stack``) or one title: the later gets ``stack-2``, unless the paper's
+        identifiers say it is the same paper."""
+        if any(k in self.this_run.by_paper for k in keys if k[0] not in ("title", "origin")):
+            return
+        taken = self.this_run.by_slug.get(draft.slug)
+        if taken is None:
+            return
+        slug, number = draft.slug, 2
+        while f"{slug}-{number}" in self.this_run.by_slug or \
+                (self.context.site_dir / NOTES_DIR / f"{slug}-{number}.md").exists():
+            number += 1
+        draft.slug = f"{slug}-{number}"
+        self.console.info(f"{draft.where}: named {draft.slug}, as '{slug}' is "
+                          f"{shown(taken)} of the same blog")
+
     def _merge(self, draft: Draft, found: tuple[Path, str]) -> None:
         path, why = found
-        added = merge_into(path, draft, f"{self.batch.kind}:{self.batch.source}#{draft.entry}",
-                           self.batch.problems, self.dry_run)
+        added = merge_into(path, draft, _origin(self.batch, draft), self.batch.problems,
+                           self.dry_run)
         verb = "would merge" if self.dry_run else "merged"
         what = ", ".join(added) if added else "nothing new"
         self.console.info(f"{verb} {draft.where} {quote(draft.title)} into {shown(path)} "
@@ -263,6 +288,11 @@ class _Writer:
                 self.respelled.add((written, used))
                 self.console.info(f"{draft.where}: wrote '{used}' for '{written}', the "
                                   "spelling the site already uses")
+
+
+def _origin(batch: Batch, draft: Draft) -> str:
+    """What ``extra.imported_from`` records: ``kind:source#entry``."""
+    return f"{batch.kind}:{batch.source}#{draft.entry}"
 
 
 # What a merge fills in when the note has none.
@@ -320,7 +350,7 @@ def _write_note(batch: Batch, draft: Draft, target: Path, console: Console,
                 dry_run: bool) -> None:
     meta = dict(draft.meta)
     extra = dict(meta.get("extra") or {})
-    meta["extra"] = {"imported_from": f"{batch.kind}:{batch.source}#{draft.entry}", **extra}
+    meta["extra"] = {"imported_from": _origin(batch, draft), **extra}
     text = note_text(meta, draft.body)
     if dry_run:
         console.info(f"would write {shown(target)}:")
