@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +28,7 @@ from .build import BuildOptions, build, read_notes
 from .config import ConfigError, SiteConfig, load_config
 from .console import Console
 from .errors import BuildError, Problems
+from .liquid import find_liquid
 from .markup import MARKER, NOTE_SUFFIXES, render_markdown
 from .model import build_site
 from .writer import MARKER_FILE
@@ -162,43 +162,6 @@ def scan_html(text: str) -> PageScan:
     if "{{" in text or "{%" in text:  # rare: parse again only then
         parser.scan.liquid = find_liquid(text)
     return parser.scan
-
-
-# --- Liquid left in page text (migrate, issue 15) --------------------------------------------
-
-class _LiquidFinder(HTMLParser):
-    """``{{ … }}`` / ``{% … %}`` in what a reader sees, outside code, scripts and styles: a
-    Jekyll post's Liquid that neither the import nor the build could resolve."""
-
-    _CODE = {"code", "pre", "script", "style", "textarea", "kbd", "samp"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.depth = 0
-        self.found: list[tuple[int, str]] = []
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        self.depth += tag in self._CODE
-
-    def handle_endtag(self, tag: str) -> None:
-        self.depth -= tag in self._CODE and self.depth > 0
-
-    def handle_data(self, data: str) -> None:
-        if self.depth:
-            return
-        for match in LIQUID_IN_TEXT.finditer(data):
-            self.found.append((self.getpos()[0] + data.count("\n", 0, match.start()),
-                               " ".join(match.group(0).split())[:60]))
-
-
-LIQUID_IN_TEXT = re.compile(r"\{\{.{0,200}?\}\}|\{%.{0,200}?%\}", re.DOTALL)
-
-
-def find_liquid(html: str) -> list[tuple[int, str]]:
-    finder = _LiquidFinder()
-    finder.feed(html)
-    finder.close()
-    return finder.found
 
 
 def scan_xml(data: bytes) -> PageScan:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
+from html.parser import HTMLParser
 from typing import Any
 
 from markdown.preprocessors import Preprocessor
@@ -421,3 +422,41 @@ def _note_link(name: str) -> str:
     from .slugs import split_jekyll_date
 
     return f"{MARKER}slug:{split_jekyll_date(name)[1].lower().replace(' ', '-')}"
+
+
+# ---------------------------------------------------------------------------------------------
+# For digestif check: Liquid left in a built page
+
+class _LiquidFinder(HTMLParser):
+    """``{{ … }}`` / ``{% … %}`` in what a reader sees, outside code, scripts and styles: a
+    Jekyll post's Liquid that neither the import nor the build could resolve."""
+
+    _CODE = {"code", "pre", "script", "style", "textarea", "kbd", "samp"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.found: list[tuple[int, str]] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        self.depth += tag in self._CODE
+
+    def handle_endtag(self, tag: str) -> None:
+        self.depth -= tag in self._CODE and self.depth > 0
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            return
+        for match in LIQUID_IN_TEXT.finditer(data):
+            self.found.append((self.getpos()[0] + data.count("\n", 0, match.start()),
+                               " ".join(match.group(0).split())[:60]))
+
+
+LIQUID_IN_TEXT = re.compile(r"\{\{.{0,200}?\}\}|\{%.{0,200}?%\}", re.DOTALL)
+
+
+def find_liquid(html: str) -> list[tuple[int, str]]:
+    finder = _LiquidFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.found

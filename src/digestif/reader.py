@@ -20,7 +20,15 @@ import yaml
 
 from .cache import file_digest
 from .errors import Problems, quote
-from .note import Affiliation, Author, Note
+from .jekyll_keys import (
+    JEKYLL_LINK_KEYS,
+    JEKYLL_THEME_KEYS,
+    TRANSLATED_TITLE,
+    page_variables,
+    read_author,
+    skip_unpublished,
+)
+from .note import Author, Note
 from .slugs import SAFE_SLUG, split_jekyll_date
 
 NOTE_SUFFIXES = (".md", ".markdown")
@@ -34,19 +42,6 @@ KNOWN_KEYS = {
     "category", "link", "paper", "excerpt", "permalink", "published", "description",
     "last_modified_at", "arxiv_id", "arxiv_url", "paper_url", "code_url", "project_url",
 }
-# Jekyll link keys and the label each link gets.
-JEKYLL_LINK_KEYS = (("paper_url", "paper"), ("code_url", "code"), ("project_url", "website"))
-# Keys that style a Jekyll theme (al-folio, minimal-mistakes, distill) and mean nothing to
-# digestif's: read without a warning, listed under -v, so nothing is dropped unsaid.
-JEKYLL_THEME_KEYS = {
-    "layout", "author", "comments", "toc", "toc_sticky", "toc_label", "toc_icon", "use_math",
-    "show_date", "htmlwidgets", "future", "hidden", "featured", "giscus_comments",
-    "disqus_comments", "share", "related", "read_time", "header", "sidebar", "author_profile",
-    "mathjax", "math", "_styles", "bibliography", "img", "image", "redirect_from", "byline",
-    "excerpt_separator", "keywords", "classes", "sitemap", "pin", "render_with_liquid",
-}
-# title_ja, title_ko…: the title in another language.
-_TRANSLATED_TITLE = re.compile(r"^title_([a-z]{2})$")
 
 
 class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -79,7 +74,7 @@ def find_notes(content_dir: Path, site_dir: Path, problems: Problems) -> list[No
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         jekyll_posts = "_posts" in Path(folder).relative_to(content_dir).parts
         if jekyll_posts:
-            _skip_unpublished(folder, dirnames, filenames, site_dir)
+            skip_unpublished(folder, dirnames, filenames, site_dir)
         for name in sorted(filenames):
             if name.startswith(".") or not name.lower().endswith(NOTE_SUFFIXES):
                 continue
@@ -91,22 +86,6 @@ def find_notes(content_dir: Path, site_dir: Path, problems: Problems) -> list[No
                 continue
             found.append(NoteFile(Path(path), source))
     return found
-
-
-def _skip_unpublished(folder: str, dirnames: list[str], filenames: list[str],
-                      site_dir: Path) -> None:
-    """In a Jekyll ``_posts`` folder copied into content/, leave out what Jekyll does not
-    publish: folders starting with ``_`` and files without a ``YYYY-MM-DD-`` name (-v says)."""
-    where = os.path.relpath(folder, site_dir).replace(os.sep, "/")
-    for name in [d for d in dirnames if d.startswith("_")]:
-        dirnames.remove(name)
-        log.info("%s/%s/: left out, as Jekyll leaves out folders starting with '_' in _posts",
-                 where, name)
-    for name in [f for f in filenames if f.lower().endswith(NOTE_SUFFIXES)]:
-        if split_jekyll_date(name.rsplit(".", 1)[0])[0] is None:
-            filenames.remove(name)
-            log.info("%s/%s: left out, as Jekyll leaves out posts without a YYYY-MM-DD- name",
-                     where, name)
 
 
 def read_note(file: NoteFile, tz: ZoneInfo, problems: Problems) -> Note | None:
@@ -318,9 +297,6 @@ def _is_link(url: object) -> bool:
     return urlsplit(url.strip()).scheme.lower() in _LINK_SCHEMES
 
 
-_PAGE_VARIABLE = re.compile(r"\bpage\.([\w-]+)")
-
-
 class _NoteBuilder:
     """Validates one front-matter mapping field by field, collecting every problem."""
 
@@ -350,14 +326,14 @@ class _NoteBuilder:
             if character:
                 self.error(str(key), f"contains the control character U+{ord(character):04X}, "
                            "which HTML and feeds cannot carry; remove it")
-        variables = self.page_variables(body)
+        variables = page_variables(body, data)
         theme_keys = [str(key) for key in data if key in JEKYLL_THEME_KEYS]
         if theme_keys:
             log.info("%s: Jekyll theme keys %s have no meaning in digestif; ignored",
                      self.file.source, ", ".join(theme_keys))
         for key in data:
             if key in variables or key in JEKYLL_THEME_KEYS or \
-                    _TRANSLATED_TITLE.match(str(key)):
+                    TRANSLATED_TITLE.match(str(key)):
                 continue  # the body shows it ({{ page.key }}), or it is a theme's
             if key == "permalink":
                 self.warn(key, "ignored; digestif builds URLs from site.toml [permalinks]")
@@ -385,13 +361,6 @@ class _NoteBuilder:
         if self.failed:
             return None
         return Note(**fields)
-
-    def page_variables(self, body: str) -> dict[str, Any]:
-        """The front-matter values the body's Liquid shows (``{{ page.paper_ref }}``)."""
-        if "{{" not in body and "{%" not in body:
-            return {}
-        names = dict.fromkeys(_PAGE_VARIABLE.findall(body))
-        return {name: self.data[name] for name in names if name in self.data}
 
     def _name_parts(self) -> tuple[str | None, str]:
         path = PurePosixPath(self.file.source)
@@ -470,36 +439,18 @@ class _NoteBuilder:
         return tuple(a.name for a in found), found if detailed else ()
 
     def _author(self, item: object) -> Author | None:
-        if isinstance(item, str | int) and not isinstance(item, bool) and str(item).strip():
-            return Author(str(item).strip())
-        name = item.get("name") if isinstance(item, dict) else None
-        if not isinstance(name, str) or not name.strip():
+        author = read_author(item, _is_link)
+        if author is None:
             self.error("authors", f"expected a name, or a mapping with 'name:' (and 'url:', "
                        f"'affiliations:'), found {quote(item)}")
-            return None
-        url = item.get("url")
-        url = url.strip() if _is_link(url) else ""
-        return Author(name.strip(), url, self._affiliations(item.get("affiliations",
-                                                                     item.get("affiliation"))))
-
-    def _affiliations(self, value: object) -> tuple[Affiliation, ...]:
-        items = value if isinstance(value, list) else [value] if value else []
-        found = []
-        for item in items:
-            if isinstance(item, str) and item.strip():
-                found.append(Affiliation(item.strip()))
-            elif isinstance(item, dict) and isinstance(item.get("name"), str):
-                url = item.get("url")
-                found.append(Affiliation(item["name"].strip(),
-                                         url.strip() if _is_link(url) else ""))
-        return tuple(found)
+        return author
 
     def subtitle(self) -> tuple[str, str]:
         """``subtitle``, else a translated title (``title_ja``) and its language."""
         if self.data.get("subtitle") is not None:
             return self.text("subtitle"), ""
         for key in self.data:
-            match = _TRANSLATED_TITLE.match(str(key))
+            match = TRANSLATED_TITLE.match(str(key))
             if match and self.text(str(key)):
                 return self.text(str(key)), match.group(1)
         return "", ""
