@@ -75,6 +75,12 @@ def test_highlight_and_mermaid_become_fences_and_raw_stays_literal():
     assert notes == []
 
 
+def test_a_tweet_is_a_quote_linking_it_without_twitters_script():
+    text, notes = resolved("{% twitter https://twitter.com/a/status/1?x=1&y=2 maxwidth=500 %}")
+    link = parse_html_fragment(text).find(".//blockquote/p/a")
+    assert link.get("href") == "https://twitter.com/a/status/1?x=1&y=2" and notes == []
+
+
 def test_comments_are_kept_as_html_comments_only_when_asked():
     assert resolved("a{% comment %}private{% endcomment %}b")[0] == "ab"
     assert resolved("a{% comment %}p{% endcomment %}b", keep_comments=True)[0] == "a<!--p-->b"
@@ -87,7 +93,7 @@ def test_double_braces_of_tex_are_not_liquid(tex):
 
 @pytest.mark.parametrize("liquid", [
     "{% include note.html %}", "{% if page.x %}", "{{ page.tags | join: ', ' }}",
-    "{% twitter https://twitter.com/x %}", "{{ site.title }}", "{% highlight python %}",
+    "{% twitter javascript:alert(1) %}", "{{ site.title }}", "{% highlight python %}",
 ])
 def test_the_rest_is_kept_byte_for_byte_and_reported_with_its_line(liquid):
     text, notes = resolved(f"One.\n\nTwo {liquid} three.\n", {"tags": ["a"]})

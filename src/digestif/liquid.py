@@ -13,7 +13,10 @@ digestif does not run Liquid, but Jekyll posts are full of it: ``{{ page.paper_r
 - ``{% highlight lang %}…{% endhighlight %}`` and ``{% mermaid %}`` -> fenced code;
 - ``{% raw %}…{% endraw %}`` -> its text, as written; ``{% comment %}`` -> an HTML comment
   (import) or nothing (build);
-- ``{% post_url 2020-01-02-name %}`` and ``{% link _posts/….md %}`` -> a link to that note.
+- ``{% post_url 2020-01-02-name %}`` and ``{% link _posts/….md %}`` -> a link to that note;
+- ``{% twitter URL %}`` (jekyll-twitter-plugin) -> a quote linking the tweet, without
+  Twitter's script;
+- ``{% capture x %}…{% endcapture %}`` -> ``x`` for the includes and outputs after it.
 
 The tokenizer follows python-liquid's rules for where a tag or output starts and ends, with
 one addition for TeX: neither crosses a blank line, and ``{{a}}`` (a bare name, as in
@@ -235,6 +238,11 @@ def _tag(name: str, markup: str, context: Context, result: Resolved, line: int) 
         return context.post_link(words[0].rsplit("/", 1)[-1])
     if name == "link" and len(words) == 1 and "_posts/" in words[0]:
         return context.post_link(words[0].rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    if name == "twitter" and words and re.match(r"https://(?:mobile\.)?(?:twitter|x)\.com/",
+                                                 words[0]):
+        # jekyll-twitter-plugin's embed without Twitter's script: the quote linking the post.
+        url = escape(words[0], quote=True)
+        return f'<blockquote class="tweet"><p><a href="{url}">{url}</a></p></blockquote>'
     raise Unresolved
 
 
