@@ -409,11 +409,12 @@ class LiquidPreprocessor(Preprocessor):
         self.renderer = renderer
 
     def run(self, lines: list[str]) -> list[str]:
-        text = "\n".join(lines)
-        if not has_liquid(text) and "<script" not in text:
-            return lines
         state = self.renderer.state
         note = state.note
+        # The lines are the note's body, untouched yet: test the string, join only if needed.
+        if not has_liquid(note.body) and "<script" not in note.body:
+            return lines
+        text = "\n".join(lines)
         page = {"title": note.title, "date": note.date.date().isoformat(), "slug": note.slug,
                 **note.page_variables}
         scripts: list[tuple[int, str]] = []
