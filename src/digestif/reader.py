@@ -345,11 +345,12 @@ class _NoteBuilder:
         note_date = self.date("date", fallback=file_date)
         authors, author_details = self.authors()
         subtitle, subtitle_lang = self.subtitle()
-        updated_key = "updated" if "updated" in data else "last_modified_at"
+        updated = [self.date(key) for key in ("updated", "last_modified_at") if key == "updated"
+                   and key in data or data.get(key) is not None]
         fields = dict(
             source=self.file.source, title=title, date=note_date, body=body,
             body_line=body_line, slug=self.slug(stem_slug),
-            updated=self.date(updated_key) if updated_key in data else None,
+            updated=updated[0] if updated else None,
             venue=self.text("venue"), authors=authors, author_details=author_details,
             arxiv=self.arxiv(), doi=self.text("doi"), subtitle=subtitle,
             subtitle_lang=subtitle_lang, task=self.text("task"), categories=self.categories(),
@@ -461,10 +462,13 @@ class _NoteBuilder:
         return self.flag("draft") or not published
 
     def arxiv(self) -> str:
-        key = next((k for k in ("arxiv", "arxiv_id", "arxiv_url") if k in self.data), None)
-        value = self.data.get(key) if key else None
-        if value is None:
-            return ""
+        """``arxiv``, else Jekyll's ``arxiv_id``, else ``arxiv_url``; each one is checked."""
+        found = [self._arxiv(key) for key in ("arxiv", "arxiv_id", "arxiv_url")
+                 if self.data.get(key) is not None]
+        return next((arxiv for arxiv in found if arxiv), "")
+
+    def _arxiv(self, key: str) -> str:
+        value = self.data[key]
         normal = normalise_arxiv(str(value)) if isinstance(value, str | int) else None
         if normal is None:
             self.error(key, f"expected an arXiv id such as 2106.09685 or an arxiv.org URL, "
