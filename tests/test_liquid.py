@@ -186,6 +186,9 @@ def test_check_flags_liquid_in_page_text_but_not_in_code(site_copy, capsys):
     err = capsys.readouterr().err
     assert "content/papers/left.md:5: papers/left/index.html: Liquid '{% include note.html %}'" \
         in err
+    # Once, though the note's first paragraph also shows on the home page and the digest.
+    assert err.rstrip().endswith(": 1 place with Liquid left")
+    assert "; also in " in err
 
 
 def test_a_posts_own_mathjax_script_is_removed_at_build_with_a_warning(site_copy):

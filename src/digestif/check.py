@@ -311,7 +311,8 @@ def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
     for page, scan in scans.items():
         if scan.error:
             problems.append(LinkProblem(page, "", scan.error))
-        problems += _liquid_problems(page, scan, sources)
+        for problem in _liquid_problems(page, scan, sources):  # one per note line
+            found[(problem.why, "liquid")].append(problem)
         for link in scan.links:
             links += 1
             broken = resolver.check(page, link)
@@ -325,14 +326,17 @@ def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
     return CheckReport(len(scans), links, problems, dict(resolver.external))
 
 
+LIQUID_PROBLEM = "Liquid "
+
+
 def _liquid_problems(page: str, scan: PageScan, sources: NoteSources) -> list[LinkProblem]:
     problems = []
     for page_line, text in scan.liquid:
         source = sources.page_sources.get(page)
         line = _line_of(sources._text(source), [text]) if source else None
         problems.append(LinkProblem(
-            page, "", f"Liquid '{text}' in the page text: digestif does not run Liquid; "
-            "resolve it by hand (docs/importing.md)", page_line, source, line))
+            page, "", f"{LIQUID_PROBLEM}'{text}' in the page text: digestif does not run "
+            "Liquid; resolve it by hand (docs/importing.md)", page_line, source, line))
     return problems
 
 
@@ -456,8 +460,11 @@ def run_check(site_dir: Path, options: CheckOptions, console: Console) -> int:
     summary = (f"checked {report.links} links on {report.pages} pages and feeds"
                + (f", {len(report.external)} external URLs" if options.external else ""))
     if problems:
-        count = len(problems)
-        console.error(f"{summary}: {count} broken link{'s' * (count != 1)}")
+        liquid = sum(1 for p in problems if p.why.startswith(LIQUID_PROBLEM))
+        count = len(problems) - liquid
+        found = [f"{count} broken link{'s' * (count != 1)}"] if count else []
+        found += [f"{liquid} place{'s' * (liquid != 1)} with Liquid left"] if liquid else []
+        console.error(f"{summary}: {', '.join(found)}")
         return 1
     console.success(f"{summary}: no broken links")
     return 0
