@@ -81,6 +81,20 @@ def test_a_tweet_is_a_quote_linking_it_without_twitters_script():
     assert link.get("href") == "https://twitter.com/a/status/1?x=1&y=2" and notes == []
 
 
+def test_an_import_keeps_raw_around_liquid_shown_as_text_and_the_build_shows_it(site_copy):
+    text = ("Wrap it: {% raw %}{% highlight c %}x{% endhighlight %}{% endraw %}\n\n"
+            "```\n{% raw %}{{ y }}{% endraw %}\n```\n")
+    imported, notes = resolved(text, keep_raw=True)
+    assert imported == ("Wrap it: {% raw %}{% highlight c %}x{% endhighlight %}{% endraw %}\n\n"
+                        "```\n{{ y }}\n```\n") and notes == []
+    site = site_copy("minimal")
+    write_note(site, "papers/r.md", f"---\ntitle: R\ndate: 2024-01-01\n---\n{imported}")
+    build(site, BuildOptions(strict=True))
+    main = parse_html(site / "_site" / "papers" / "r" / "index.html").find(".//main")
+    assert "Wrap it: {% highlight c %}x{% endhighlight %}" in "".join(main.itertext())
+    assert main.find(".//pre") is not None and "{{ y }}" in "".join(main.find(".//pre").itertext())
+
+
 def test_comments_are_kept_as_html_comments_only_when_asked():
     assert resolved("a{% comment %}private{% endcomment %}b")[0] == "ab"
     assert resolved("a{% comment %}p{% endcomment %}b", keep_comments=True)[0] == "a<!--p-->b"

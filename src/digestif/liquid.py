@@ -73,6 +73,9 @@ class Context:
     skip_code: bool = False
     """Leave fenced code and code spans alone (at build: a digestif note may show a template
     in code). Jekyll itself runs Liquid in code, and so does the importer."""
+    keep_raw: bool = False
+    """Keep ``{% raw %}`` around Liquid outside code (import): the note's build would
+    otherwise read the literal ``{% highlight %}`` it shows as Liquid again."""
 
 
 @dataclass
@@ -82,6 +85,8 @@ class Resolved:
     """(line in the text, message) for Liquid kept as written, or a variable not found."""
     captured: dict[str, str] = field(default_factory=dict)
     """``{% capture name %}…{% endcapture %}`` values, for ``caption=name`` and ``{{ name }}``."""
+    code: list[tuple[int, int]] = field(default_factory=list)
+    """Spans of code in the text (with ``keep_raw``)."""
 
 
 def has_liquid(text: str) -> bool:
@@ -93,7 +98,9 @@ def resolve(text: str, context: Context, captured: dict[str, str] | None = None)
     result = Resolved(text, captured={} if captured is None else captured)
     if not has_liquid(text):
         return result
-    skipped = _code_ranges(text) if context.skip_code else []
+    skipped = _code_ranges(text) if context.skip_code or context.keep_raw else []
+    result.code = skipped if context.keep_raw else []
+    skipped = skipped if context.skip_code else []
     pieces: list[str] = []
     position = 0
     for match in LIQUID_START.finditer(text):
@@ -304,6 +311,8 @@ def _block(text: str, opening: re.Match, context: Context, result: Resolved,
         return opening.end(), opening.group(0)
     inner = text[opening.end():end.start()]
     if name == "raw":
+        if context.keep_raw and has_liquid(inner) and not _inside(opening.start(), result.code):
+            return end.end(), text[opening.start():end.end()]
         return end.end(), inner
     if name == "comment":
         return end.end(), f"<!--{inner}-->" if context.keep_comments else ""

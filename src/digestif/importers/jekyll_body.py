@@ -33,7 +33,8 @@ def convert_body(body: str, page: Mapping[str, Any] | None = None) -> Converted:
     """``page`` is the post's front matter, for ``{{ page.x }}``."""
     result = Converted(body)
     text = _kramdown(body, result.notes)
-    resolved = liquid.resolve(text, liquid.Context(page or {}, _post_link, keep_comments=True))
+    resolved = liquid.resolve(text, liquid.Context(page or {}, _post_link, keep_comments=True,
+                                                 keep_raw=True))
     result.notes += resolved.notes
     result.text = re.sub(rf"^{_DROPPED}\n?", "", resolved.text, flags=re.MULTILINE)
     result.notes.sort()
