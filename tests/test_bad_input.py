@@ -144,6 +144,7 @@ WRONG_TYPES = {
     # Jekyll keys the reader maps (migrate, issue 15).
     "subtitle": "[x]", "published": "3", "description": "[x]", "last_modified_at": "[2024]",
     "arxiv_id": "[1]", "arxiv_url": "{a: 1}", "paper_url": "[x]", "code_url": "5",
+    "paper_ref": "[x]",
     "project_url": "{a: b}",
 }
 

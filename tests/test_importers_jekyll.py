@@ -518,3 +518,18 @@ def test_two_posts_of_one_blog_with_one_name_or_title_are_two_notes(tmp_path, ca
     out = capsys.readouterr().out
     assert out.count("(imported from the same entry)") == 4 and set(notes(site)) == \
         {"stack", "stack-2", "tips", "uv"}
+
+
+def test_a_paper_reference_and_a_leading_paper_link_become_paper_and_links(tmp_path):
+    post = ("---\ntitle: Geometric deep learning\ndate: 2017-11-19\npaper_ref: Bronstein, 2017\n"
+            "---\n\n---\n\n[{{ page.paper_ref }}](https://arxiv.org/abs/1611.08097)\n\n"
+            "## Notes\n\nText.\n")
+    posts = _blog(tmp_path / "blog", {"_posts/2017-11-19-gdl.md": post}) / "_posts"
+    site = new_site(tmp_path / "site")
+    assert run("jekyll", posts, site) == 0
+    meta, body = front_matter(notes(site)["gdl"])
+    assert meta["paper"] == "Bronstein, 2017"
+    assert meta["links"] == {"paper": "https://arxiv.org/abs/1611.08097"}
+    assert meta["arxiv"] == "1611.08097"
+    assert "[Bronstein, 2017](https://arxiv.org/abs/1611.08097)" in body
+    assert "jekyll" not in meta.get("extra", {})

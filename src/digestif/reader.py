@@ -39,7 +39,7 @@ KNOWN_KEYS = {
     "tags", "links", "summary", "slug", "draft", "extra", "lang", "subtitle",
     # Jekyll keys with a meaning here, so posts copied into content/ build as imported ones:
     # docs/importing.md says where each goes.
-    "category", "link", "paper", "excerpt", "permalink", "published", "description",
+    "category", "link", "paper", "paper_ref", "excerpt", "permalink", "published", "description",
     "last_modified_at", "arxiv_id", "arxiv_url", "paper_url", "code_url", "project_url",
 }
 
@@ -356,7 +356,8 @@ class _NoteBuilder:
             subtitle_lang=subtitle_lang, task=self.text("task"), categories=self.categories(),
             tags=self.string_list("tags"), links=self.links(),
             summary=self.text("summary") or self.text("excerpt") or self.text("description"),
-            paper=self.text("paper"), lang=self.text("lang"), draft=self.is_draft(),
+            paper=self.text("paper") or self.text("paper_ref"), lang=self.text("lang"),
+            draft=self.is_draft(),
             extra=self.mapping("extra"), digest=digest, page_variables=variables,
         )
         if self.failed:

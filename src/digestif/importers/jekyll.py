@@ -33,6 +33,7 @@ from .common import (
     add_link,
     detect_lang,
     file_slug,
+    link_label,
     read_text,
     shown,
 )
@@ -294,9 +295,12 @@ class _Post:
         meta["categories"] = list(dict.fromkeys(meta["categories"]))
         meta["tags"] = list(dict.fromkeys(_names(data.get("tags"))))
         meta["links"] = self._links()
+        _add_paper_link(meta["links"], body)
         meta["arxiv"] = self._arxiv(meta["links"])
-        for key in ("doi", "task", "paper"):
+        for key in ("doi", "task"):
             meta[key] = self._take_text(key)
+        paper_key = self._first("paper", "paper_ref")  # a citation string: "Bronstein, 2017"
+        meta["paper"] = self._take_text(paper_key) if paper_key else ""
         summary_key = self._first("summary", "excerpt", "description")
         meta["summary"] = self._take_text(summary_key) if summary_key else ""
         meta["lang"] = self._take_text("lang") or detect_lang(f"{title}\n{body}",
@@ -460,6 +464,22 @@ def _names(value: Any, split: bool = True) -> list[str]:
         return [text]
     parts = text.split(",") if "," in text else text.split()
     return [part.strip() for part in parts if part.strip()]
+
+
+_LINK_LINE = re.compile(r"^\s*\[[^\]\n]+\]\((https?://[^)\s]+)\)\s*$")
+
+
+def _add_paper_link(links: dict[str, str], body: str) -> None:
+    """A post whose text opens with a link to the paper alone on its line (pemami4911's
+    ``[Bronstein, 2017](https://arxiv.org/abs/…)``) has that paper: it becomes ``links.paper``
+    (and so the arXiv id) when the front matter names none."""
+    if "paper" in links:
+        return
+    first = next((line for line in body.split("\n")
+                  if line.strip() and not re.fullmatch(r"\s*([-*_])(\s*\1){2,}\s*", line)), "")
+    match = _LINK_LINE.match(first)
+    if match and link_label("", match.group(1)) == "paper":
+        add_link(links, "paper", match.group(1))
 
 
 def _author(value: Any) -> str | dict | None:
