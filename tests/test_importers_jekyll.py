@@ -533,3 +533,13 @@ def test_a_paper_reference_and_a_leading_paper_link_become_paper_and_links(tmp_p
     assert meta["arxiv"] == "1611.08097"
     assert "[Bronstein, 2017](https://arxiv.org/abs/1611.08097)" in body
     assert "jekyll" not in meta.get("extra", {})
+
+
+def test_two_posts_about_one_paper_are_both_kept(tmp_path):
+    link = "\n[Paper](https://arxiv.org/abs/1604.06057)\n"
+    blog = _blog(tmp_path / "blog", {
+        "_posts/2016-09-10-part-one.md": POST.format(title="Part one") + link,
+        "_posts/2016-09-16-part-two.md": "---\ntitle: Part two\narxiv: 1604.06057\n---\nx\n"})
+    site = new_site(tmp_path / "site")
+    assert run("jekyll", blog, site) == 0
+    assert set(notes(site)) == {"part-one", "part-two"}

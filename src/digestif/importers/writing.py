@@ -227,11 +227,9 @@ class _Writer:
     def _target(self, draft: Draft, keys: list[tuple[str, str]]) -> Path | None:
         """Where the note goes, or None (said why) when it is a duplicate to skip or merge."""
         what = f"{draft.where} {quote(draft.title)}"
-        own = keys
         if self.batch.kind == "jekyll":  # a blog's posts are pages of their own
-            self._own_slug(draft, keys)
-            own = [key for key in keys if key[0] != "title"]
-        earlier = self.this_run.match(draft.slug, own)
+            self._own_slug(draft)
+        earlier = self.this_run.match(draft.slug, keys) if self.batch.kind != "jekyll" else None
         if earlier is not None:
             self.console.info(f"skipped {what}: duplicate of an earlier entry ({earlier[1]}) "
                               "in this source")
@@ -255,12 +253,10 @@ class _Writer:
         self.outcome.skipped += 1
         return None
 
-    def _own_slug(self, draft: Draft, keys: list[tuple[str, str]]) -> None:
+    def _own_slug(self, draft: Draft) -> None:
         """Two posts of one blog are two pages even with one name (``algorithm/stack`` and
-        ``interview/stack``) or one title: the later gets ``stack-2``, unless the paper's
-        identifiers say it is the same paper."""
-        if any(k in self.this_run.by_paper for k in keys if k[0] not in ("title", "origin")):
-            return
+        ``interview/stack``), one title or one paper (a series, or a link copied by mistake):
+        the later gets ``stack-2``."""
         taken = self.this_run.by_slug.get(draft.slug)
         if taken is None:
             return
