@@ -536,10 +536,11 @@ def test_a_paper_reference_and_a_leading_paper_link_become_paper_and_links(tmp_p
 
 
 def test_two_posts_about_one_paper_are_both_kept(tmp_path):
-    link = "\n[Paper](https://arxiv.org/abs/1604.06057)\n"
     blog = _blog(tmp_path / "blog", {
-        "_posts/2016-09-10-part-one.md": POST.format(title="Part one") + link,
+        "_posts/2016-09-10-part-one.md": "---\ntitle: Part one\n---\n"
+                                         "[Paper](https://arxiv.org/abs/1604.06057)\n",
         "_posts/2016-09-16-part-two.md": "---\ntitle: Part two\narxiv: 1604.06057\n---\nx\n"})
     site = new_site(tmp_path / "site")
     assert run("jekyll", blog, site) == 0
     assert set(notes(site)) == {"part-one", "part-two"}
+    assert front_matter(notes(site)["part-one"])[0]["arxiv"] == "1604.06057"
