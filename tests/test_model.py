@@ -209,6 +209,15 @@ def test_the_spelling_site_toml_describes_names_the_category(site_copy):
     assert "Seeing machines." in text_of(page.find(".//main"))
 
 
+def test_a_category_described_in_site_toml_under_another_spelling_takes_it(site_copy):
+    site = _spelled_site(site_copy("minimal"),
+                         '[categories."Computer vision"]\ndescription = "Seeing machines."\n')
+    build(site, BuildOptions())
+    page = parse_html(site / "_site" / "categories" / "computer-vision" / "index.html")
+    assert text_of(page.find(".//main//h1")) == "Computer vision"
+    assert "Seeing machines." in text_of(page.find(".//main"))
+
+
 def test_the_verbose_flag_shows_merged_spellings(site_copy, capsys):
     import logging
 

@@ -257,23 +257,23 @@ def _terms(views, kind, names_of, config, urls: _Urls) -> list[Term]:
 
 
 def _name_term(term: Term, counts: dict[str, int], config: SiteConfig) -> None:
-    term.name = _display_name(counts, config.categories if term.kind == "category" else {})
-    described = next((config.categories[n] for n in counts if n in config.categories), None)
-    if term.kind == "category" and described is not None:
-        term.description = described.description
-    if len(counts) > 1:
+    named = {name: described for name, described in config.categories.items()
+             if slugify(name) == term.slug} if term.kind == "category" else {}
+    term.name = _display_name(counts, named)
+    if term.name in named:
+        term.description = named[term.name].description
+    if len(counts) > 1 or term.name not in counts:
         others = ", ".join(f'"{name}" ({count})' for name, count in counts.items()
                            if name != term.name)
         log.info('%s "%s" (%d) is also written %s; one %s at %s, shown as "%s"', term.kind,
-                 term.name, counts[term.name], others, term.kind, term.url, term.name)
+                 term.name, counts.get(term.name, 0), others, term.kind, term.url, term.name)
 
 
 def _display_name(counts: dict[str, int], named: dict[str, object]) -> str:
-    """The spelling site.toml's ``[categories."X"]`` gives, else the most used one, else the
-    first used (``counts`` is in order of first use)."""
-    for name in counts:
-        if name in named:
-            return name
+    """The spelling site.toml's ``[categories."X"]`` gives (matched by URL), else the most
+    used one, else the first used (``counts`` is in order of first use)."""
+    if named:
+        return next((name for name in counts if name in named), next(iter(named)))
     return max(counts, key=lambda name: counts[name])  # max keeps the first of equals
 
 
