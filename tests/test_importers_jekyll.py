@@ -544,3 +544,14 @@ def test_two_posts_about_one_paper_are_both_kept(tmp_path):
     assert run("jekyll", blog, site) == 0
     assert set(notes(site)) == {"part-one", "part-two"}
     assert front_matter(notes(site)["part-one"])[0]["arxiv"] == "1604.06057"
+
+
+def test_an_inline_markdown_table_in_site_toml_is_left_alone(tmp_path, capsys):
+    blog = _blog(tmp_path / "blog", {"_posts/2020-01-01-one.md": POST.format(title="One"),
+                                     "_config.yml": "title: B\n"})
+    toml = 'title = "T"\nbase_url = "https://e.org/"\nmarkdown = {math = "pandoc"}\n'
+    site = new_site(tmp_path / "site", toml)
+    assert run("jekyll", blog, site) == 0
+    assert (site / "site.toml").read_text(encoding="utf-8") == toml
+    assert "add smart_quotes = true to the markdown table of site.toml yourself" in \
+        capsys.readouterr().out

@@ -138,14 +138,23 @@ def apply_settings(site_dir: Path, settings: dict[str, tuple[Any, str]], console
         verb = "would set" if dry_run else "set"
         console.info(f"{verb} [markdown] {key} = {_toml(value)} in {CONFIG_FILE}: {why}")
     if added and not dry_run:
-        path.write_text(_with_keys(text, added), encoding="utf-8")
+        updated = _with_keys(text, added, has_table="markdown" in tomllib.loads(text))
+        if updated is None:
+            console.info(f"add {', '.join(added)} to the markdown table of {CONFIG_FILE} "
+                         "yourself: it is written inline, so the import leaves it alone")
+            return
+        path.write_text(updated, encoding="utf-8")
 
 
-def _with_keys(text: str, lines: list[str]) -> str:
+def _with_keys(text: str, lines: list[str], has_table: bool) -> str | None:
+    """``text`` with ``lines`` under its ``[markdown]`` header (added at the end when there is
+    none); None when the table exists but not as a header (``markdown = {…}``)."""
     text = text if text.endswith("\n") else text + "\n"
     header = re.search(r"^\[markdown\][ \t]*(?:#.*)?$", text, re.MULTILINE)
     block = "\n".join(lines) + "\n"
     if header is None:
+        if has_table:
+            return None
         return text.rstrip("\n") + "\n\n[markdown]\n" + block
     end = header.end() + 1
     return text[:end] + block + text[end:]
