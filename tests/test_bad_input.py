@@ -141,6 +141,11 @@ WRONG_TYPES = {
     "categories": "{a: 1}", "category": "[[a]]", "tags": "{a: 1}", "links": "[x]",
     "link": "[x]", "summary": "[x]", "excerpt": "{a: 1}", "paper": "[x]", "slug": "5",
     "draft": "3", "extra": "[1]", "lang": "[en]",
+    # Jekyll keys the reader maps (migrate, issue 15).
+    "subtitle": "[x]", "published": "3", "description": "[x]", "last_modified_at": "[2024]",
+    "arxiv_id": "[1]", "arxiv_url": "{a: 1}", "paper_url": "[x]", "code_url": "5",
+    "paper_ref": "[x]",
+    "project_url": "{a: b}",
 }
 
 

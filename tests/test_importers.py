@@ -16,6 +16,7 @@ import yaml
 from digestif.build import BuildOptions, build
 from digestif.importers import configure_parser
 from digestif.importers.common import front_matter as dump_front_matter
+from digestif.importers.writing import normalised_title, paper_keys
 from importer_helpers import (
     DIGEST,
     FEED,
@@ -200,17 +201,77 @@ def test_korean_site_builds_with_korean_text_and_mathml(korean_site):
     assert 'lang="ko"' in page
 
 
-def test_all_three_seeds_in_one_site_build(tmp_path, capsys):
+def test_all_three_seeds_in_one_site_give_one_note_per_paper(tmp_path, capsys):
     site = new_site(tmp_path / "site")
     assert run("feed", FEED, site) == 0
     assert run("digest", DIGEST, site) == 0
     assert run("jekyll", KOREAN_POST, site) == 0
-    # The feed spelled it "Computer Vision"; the build refuses two spellings of one category.
-    meta, _ = front_matter(notes(site)["002_jekyll_post_ko"])
-    assert meta["categories"] == ["Computer Vision"]
-    assert "wrote 'Computer Vision' for 'computer-vision'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # ControlNet is in the feed and the digest; Chain-of-Zoom in the feed and the Korean post.
+    assert ('001_ai_paper_digest.md:241 "Adding Conditional Control to Text-to-Image Diffusion '
+            "Models\": already in the site as ") in out
+    assert "content/papers/controlnet.md (same title)" in out
+    assert "002_jekyll_post_ko.md \"Chain-of-Zoom" in out
+    assert "content/papers/chain-of-zoom.md (same title)" in out
+    titles = [front_matter(path)[0]["title"] for path in notes(site).values()]
+    assert len(titles) == len({normalised_title(t) for t in titles}) == 4 + 35 - 1
     result = build(site, BuildOptions())
-    assert result.notes == 4 + 35 + 1
+    assert result.notes == 38
+    bib = (site / "_site" / "papers.bib").read_text(encoding="utf-8")
+    assert bib.count("@") == 38 and bib.count("Adding Conditional Control") == 1
+
+
+def test_merge_adds_what_the_second_source_knows(tmp_path, capsys):
+    site = new_site(tmp_path / "site")
+    assert run("feed", FEED, site) == 0
+    before, body_before = front_matter(notes(site)["controlnet"])
+    assert run("digest", DIGEST, site, "--merge") == 0
+    out = capsys.readouterr().out
+    assert "merged tests/fixtures/seeds/001_ai_paper_digest.md:241" in out
+    assert "1 merged, 0 skipped" in out
+    meta, body = front_matter(notes(site)["controlnet"])
+    assert meta["title"] == before["title"] and body == body_before
+    assert meta["venue"] == "ICCV 2023 Oral"
+    assert meta["task"] == "image-based conditional image generation"
+    assert meta["arxiv"] == "2302.05543"
+    assert meta["links"]["summary"] == \
+        "https://jasonleex1995.github.io/docs/07_papers/2302.05543.html"
+    assert list(meta["links"])[:2] == list(before["links"])  # its own links come first
+    assert meta["extra"]["merged_from"] == [f"digest:{DIGEST.resolve()}#L241"]
+    assert reader_problems(site, notes(site)["controlnet"]) == []
+
+
+def test_merge_adds_new_bullets_and_only_those(tmp_path):
+    site = new_site(tmp_path / "site")
+    mine = site / "content" / "papers" / "mine.md"
+    mine.parent.mkdir(parents=True)
+    mine.write_text('---\ntitle: "Vision-Language Models Do Not Understand Negation"\n'
+                    "date: 2025-01-01\n---\n- How well do current VLMs understand negation?"
+                    "\n", encoding="utf-8")
+    assert run("digest", DIGEST, site, "--merge") == 0
+    _, body = front_matter(mine)
+    assert body.count("How well do current VLMs understand negation?") == 1
+    assert body.startswith("- How well do current VLMs understand negation?\n\n- ")
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("https://openreview.net/forum?id=nZeVKeeFYf9", "https://openreview.net/pdf?id=nZeVKeeFYf9"),
+    ("https://openaccess.thecvf.com/content/ICCV2023/html/Zhang_Adding_Conditional_Control_"
+     "ICCV_2023_paper.html", "https://openaccess.thecvf.com/content/ICCV2023/papers/Zhang_"
+     "Adding_Conditional_Control_ICCV_2023_paper.pdf"),
+    ("https://aclanthology.org/2023.acl-long.1/", "https://aclanthology.org/2023.acl-long.1.pdf"),
+    ("https://doi.org/10.1145/3458817.3476143", "10.1145/3458817.3476143"),
+    ("https://arxiv.org/abs/2106.09685v2", "https://arxiv.org/pdf/2106.09685"),
+])
+def test_the_pages_of_one_paper_are_one_paper(one, other):
+    assert set(paper_keys("", "", "", [one])) == set(paper_keys("", "", "", [other])) != set()
+
+
+def test_titles_match_across_case_accents_and_punctuation_but_short_ones_do_not():
+    assert normalised_title("LoRA: Low-Rank Adaptation of Large Language Models") == \
+        normalised_title("LORA — low rank adaptation of large-language models")
+    assert normalised_title("Édition") == "edition"
+    assert paper_keys("Introduction", "", "", []) == []
 
 
 def test_written_notes_raise_no_reader_warnings(digest_site, feed_site, korean_site):
@@ -231,7 +292,8 @@ def test_importing_again_skips_everything_and_says_so(tmp_path, capsys):
     assert run("feed", FEED, site) == 0
     out = capsys.readouterr().out
     assert sum(line.startswith("skipped ") for line in out.splitlines()) == 4
-    assert "already in the site as" in out and "content/papers/lora.md (same slug 'lora')" in out
+    assert "already in the site as" in out
+    assert "content/papers/lora.md (imported from the same entry)" in out
     assert "imported 0 notes" in out and "4 skipped, 0 failed" in out
     assert {p: p.read_bytes() for p in notes(site).values()} == before
 
@@ -246,7 +308,8 @@ def test_a_note_with_the_same_arxiv_id_elsewhere_is_not_duplicated(tmp_path, cap
     assert "vision-language-models-do-not-understand-negation" not in notes(site)
     assert len(notes(site)) == 34
     assert mine.read_text(encoding="utf-8").endswith("Mine.\n")
-    assert "(same arXiv id 2501.09425); use --force to replace it" in capsys.readouterr().out
+    assert "(same arXiv id 2501.09425); use --merge to add what this source adds, --force " \
+        "to replace it" in capsys.readouterr().out
 
 
 def test_force_replaces_the_matching_note_in_place(tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_site, parse_html
+from conftest import copy_site, parse_html, write_note
 from digestif.build import BuildOptions, build
 from digestif.model import venue_group
 
@@ -162,3 +162,73 @@ def test_notes_with_three_headings_or_fewer_have_no_table_of_contents(connection
     assert not [n for n in delta.iter("nav") if "toc" in (n.get("class") or "").split()]
     meta = next(p for p in delta.iter("p") if p.get("class") == "meta")
     assert "1 min read" in text_of(meta)
+
+
+# --- one term per URL -------------------------------------------------------------------------
+
+def _spelled_site(site: Path, toml: str = "") -> Path:
+    (site / "site.toml").write_text('title = "M"\nbase_url = "https://example.org/"\n' + toml,
+                                    encoding="utf-8")
+    for day, (tags, categories) in enumerate([
+            ('["vLLM", "Online RL"]', '["computer-vision"]'),
+            ('["vLLM"]', '["Computer Vision"]'),
+            ('["VLLM", "online RL"]', '["Computer Vision"]')], start=1):
+        write_note(site, f"papers/n{day}.md", f"---\ntitle: N{day}\ndate: 2024-01-0{day}\n"
+                   f"tags: {tags}\ncategories: {categories}\n---\nText.\n")
+    return site
+
+
+def test_spellings_with_one_url_are_one_term_shown_as_the_most_used(site_copy, caplog):
+    site = _spelled_site(site_copy("minimal"))
+    with caplog.at_level("INFO", logger="digestif.model"):
+        result = build(site, BuildOptions())
+    assert not [p for p in result.warnings if "spell" in p.message]
+    out = site / "_site"
+    tag_page = parse_html(out / "tags" / "vllm" / "index.html")
+    assert text_of(tag_page.find(".//main//h1")) == "vLLM"  # two notes against one
+    assert sorted(note_titles(tag_page)) == ["N1", "N2", "N3"]
+    # A tie goes to the spelling used first (the oldest note).
+    assert text_of(parse_html(out / "tags" / "online-rl" / "index.html").find(".//main//h1")) \
+        == "Online RL"
+    assert text_of(parse_html(out / "categories" / "computer-vision" / "index.html")
+                   .find(".//main//h1")) == "Computer Vision"
+    note = parse_html(out / "papers" / "n3" / "index.html")
+    assert "VLLM" not in [text_of(a) for a in note.iter("a")]
+    assert "vLLM" in [text_of(a) for a in note.iter("a")]
+    merged = [r.getMessage() for r in caplog.records if "also written" in r.getMessage()]
+    assert len(merged) == 3 and any('tag "vLLM" (2) is also written "VLLM" (1)' in m
+                                    for m in merged)
+
+
+def test_the_spelling_site_toml_describes_names_the_category(site_copy):
+    site = _spelled_site(site_copy("minimal"),
+                         '[categories."computer-vision"]\ndescription = "Seeing machines."\n')
+    build(site, BuildOptions())
+    page = parse_html(site / "_site" / "categories" / "computer-vision" / "index.html")
+    assert text_of(page.find(".//main//h1")) == "computer-vision"
+    assert "Seeing machines." in text_of(page.find(".//main"))
+
+
+def test_a_category_described_in_site_toml_under_another_spelling_takes_it(site_copy):
+    site = _spelled_site(site_copy("minimal"),
+                         '[categories."Computer vision"]\ndescription = "Seeing machines."\n')
+    build(site, BuildOptions())
+    page = parse_html(site / "_site" / "categories" / "computer-vision" / "index.html")
+    assert text_of(page.find(".//main//h1")) == "Computer vision"
+    assert "Seeing machines." in text_of(page.find(".//main"))
+
+
+def test_the_verbose_flag_shows_merged_spellings(site_copy, capsys):
+    import logging
+
+    from digestif.cli import main
+
+    site = _spelled_site(site_copy("minimal"))
+    logger = logging.getLogger("digestif")
+    level, handlers = logger.level, list(logger.handlers)
+    try:
+        assert main(["build", str(site), "-v"]) == 0
+    finally:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+    assert 'tag "vLLM" (2) is also written "VLLM" (1)' in capsys.readouterr().err

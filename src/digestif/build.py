@@ -261,6 +261,11 @@ def parse_sources(sources: list[Source], config: SiteConfig, state: CacheState,
         entries[source.file.source] = entry
         problems.extend(list(entry.problems))
     state.notes = entries  # files that are gone leave the cache too
+    left_out = [e.note.source for e in entries.values() if e.note and e.note.draft]
+    if left_out and not drafts:  # -v says so (migrate, issue 15)
+        log.info("%d draft%s left out (draft: true or Jekyll's published: false; build "
+                 "--drafts shows them): %s", len(left_out), "s" * (len(left_out) != 1),
+                 ", ".join(left_out[:5]) + (", …" if len(left_out) > 5 else ""))
     return [e.note for e in entries.values() if e.note and (drafts or not e.note.draft)]
 
 

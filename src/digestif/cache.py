@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.
-FORMAT = 4
+FORMAT = 5
 _RENDERING_PACKAGES = ("digestif", "markdown", "pygments", "math-core", "jinja2")
 
 

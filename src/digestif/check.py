@@ -28,6 +28,7 @@ from .build import BuildOptions, build, read_notes
 from .config import ConfigError, SiteConfig, load_config
 from .console import Console
 from .errors import BuildError, Problems
+from .liquid import find_liquid
 from .markup import MARKER, NOTE_SUFFIXES, render_markdown
 from .model import build_site
 from .writer import MARKER_FILE
@@ -66,6 +67,8 @@ class PageScan:
     links: list[Link] = field(default_factory=list)
     error: str = ""
     """Why the file could not be read (XML that is not well-formed…)."""
+    liquid: list[tuple[int, str]] = field(default_factory=list)
+    """(page line, text) of Liquid left in the page's text, outside code."""
 
 
 @dataclass
@@ -156,6 +159,8 @@ def scan_html(text: str) -> PageScan:
     parser = _PageParser()
     parser.feed(text)
     parser.close()
+    if "{{" in text or "{%" in text:  # rare: parse again only then
+        parser.scan.liquid = find_liquid(text)
     return parser.scan
 
 
@@ -306,6 +311,8 @@ def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
     for page, scan in scans.items():
         if scan.error:
             problems.append(LinkProblem(page, "", scan.error))
+        for problem in _liquid_problems(page, scan, sources):  # one per note line
+            found[(problem.why, "liquid")].append(problem)
         for link in scan.links:
             links += 1
             broken = resolver.check(page, link)
@@ -317,6 +324,20 @@ def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
         problems.extend(merge_occurrences(occurrences))
     problems.sort(key=lambda p: (p.source is None, p.source or "", p.line or 0, p.page))
     return CheckReport(len(scans), links, problems, dict(resolver.external))
+
+
+LIQUID_PROBLEM = "Liquid "
+
+
+def _liquid_problems(page: str, scan: PageScan, sources: NoteSources) -> list[LinkProblem]:
+    problems = []
+    for page_line, text in scan.liquid:
+        source = sources.page_sources.get(page)
+        line = _line_of(sources._text(source), [text]) if source else None
+        problems.append(LinkProblem(
+            page, "", f"{LIQUID_PROBLEM}'{text}' in the page text: digestif does not run "
+            "Liquid; resolve it by hand (docs/importing.md)", page_line, source, line))
+    return problems
 
 
 def merge_occurrences(occurrences: list[LinkProblem]) -> list[LinkProblem]:
@@ -439,8 +460,11 @@ def run_check(site_dir: Path, options: CheckOptions, console: Console) -> int:
     summary = (f"checked {report.links} links on {report.pages} pages and feeds"
                + (f", {len(report.external)} external URLs" if options.external else ""))
     if problems:
-        count = len(problems)
-        console.error(f"{summary}: {count} broken link{'s' * (count != 1)}")
+        liquid = sum(1 for p in problems if p.why.startswith(LIQUID_PROBLEM))
+        count = len(problems) - liquid
+        found = [f"{count} broken link{'s' * (count != 1)}"] if count else []
+        found += [f"{liquid} place{'s' * (liquid != 1)} with Liquid left"] if liquid else []
+        console.error(f"{summary}: {', '.join(found)}")
         return 1
     console.success(f"{summary}: no broken links")
     return 0

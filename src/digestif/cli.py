@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from pathlib import Path
 
 from . import __version__
@@ -19,7 +20,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "debug", False):
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    elif getattr(args, "verbose", False):
+        _show_notes()
     return args.run(args)
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is now (tests and the dev server swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def _show_notes() -> None:
+    """``-v``: the stages' informational notes (merged spellings, posts left out) on stderr."""
+    logger = logging.getLogger("digestif")
+    logger.setLevel(logging.INFO)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("note: %(message)s"))
+        logger.addHandler(handler)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +63,8 @@ def add_site_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the site folder, holding site.toml (default: here)")
     parser.add_argument("--drafts", action="store_true", help="include notes with draft: true")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also print notes: merged spellings, posts left out")
     parser.add_argument("--debug", action="store_true", help="log each stage's timing")
 
 

@@ -25,6 +25,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .config import MarkdownConfig
 from .errors import Problem
+from .liquid import LiquidPreprocessor
 from .math import Converted, MathSpan, convert_spans, find_math, math_fallback
 from .note import Note
 
@@ -239,6 +240,8 @@ class _DigestifExtension(Extension):
         self.renderer = renderer
 
     def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
+        # Liquid of Jekyll posts first, before anything reads the text.
+        md.preprocessors.register(LiquidPreprocessor(md, self.renderer), "liquid", 40)
         # Before fenced code (25) and raw HTML blocks (20): math skips code and HTML itself.
         md.preprocessors.register(_MathPreprocessor(md, self.renderer), "math", 27)
         md.inlinePatterns.register(

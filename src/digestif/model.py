@@ -7,6 +7,7 @@ URLs on the model are ready for ``href``: base path included and percent-encoded
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from .errors import Problems
 from .markup import MARKER, RenderedBody, TocEntry
 from .note import Note
 from .slugs import slugify
+
+log = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 220
 RELATED_COUNT = 5
@@ -172,10 +175,10 @@ def build_site(config: SiteConfig, notes: list[Note], bodies: dict[str, Rendered
     for view in views:
         view.load_html = (html_loaders or {}).get(view.note.source)
     _check_clashes(views, problems)
-    categories = _terms(views, "category", lambda n: n.categories, config, urls, problems)
-    tags = _terms(views, "tag", lambda n: n.tags, config, urls, problems)
+    categories = _terms(views, "category", lambda n: n.categories, config, urls)
+    tags = _terms(views, "tag", lambda n: n.tags, config, urls)
     venues = _terms(views, "venue", lambda n: (venue_group(n.venue),) if n.venue else (),
-                    config, urls, problems)
+                    config, urls)
     years = _years(views, urls, config)
     _attach_terms(views, categories, tags, venues)
     _link_neighbours(views)
@@ -232,32 +235,46 @@ def _check_clashes(views: list[NoteView], problems: Problems) -> None:
                            f"{first.note.source}; give one of them another slug", field="slug")
 
 
-def _terms(views, kind, names_of, config, urls: _Urls, problems: Problems) -> list[Term]:
+def _terms(views, kind, names_of, config, urls: _Urls) -> list[Term]:
+    """One term per URL: spellings whose slug is the same ("vLLM", "VLLM") are one term, as in
+    Hugo and Zola, shown under :func:`_display_name`'s choice and reported once at -v."""
     pattern = getattr(config.permalinks, kind)
     by_slug: dict[str, Term] = {}
-    first_source: dict[str, tuple[str, str]] = {}
-    for view in reversed(views):  # oldest first, so "first used in" names the older note
+    spellings: dict[str, dict[str, int]] = {}
+    for view in reversed(views):  # oldest first: on a tie the spelling used first wins
         for name in names_of(view.note):
             slug = slugify(name)
             term = by_slug.get(slug)
             if term is None:
                 path, href, permalink = urls.for_pattern(pattern, slug=slug)
-                description = config.categories.get(name, None)
-                term = by_slug[slug] = Term(
-                    kind, name, slug, path, href, permalink,
-                    description=description.description if description else "")
-                first_source[slug] = (name, view.note.source)
-            elif term.name != name:
-                other_name, other_source = first_source[slug]
-                problems.error(view.note.source, f'"{name}" and "{other_name}" (in '
-                               f"{other_source}) both map to {term.url}; spell them the same",
-                               field=_FIELD_OF[kind])
-                continue
+                term = by_slug[slug] = Term(kind, name, slug, path, href, permalink)
+                spellings[slug] = {}
+            spellings[slug][name] = spellings[slug].get(name, 0) + 1
             term.notes.insert(0, view)
+    for slug, term in by_slug.items():
+        _name_term(term, spellings[slug], config)
     return sorted(by_slug.values(), key=lambda t: (-len(t.notes), t.name.lower()))
 
 
-_FIELD_OF = {"category": "categories", "tag": "tags", "venue": "venue"}
+def _name_term(term: Term, counts: dict[str, int], config: SiteConfig) -> None:
+    named = {name: described for name, described in config.categories.items()
+             if slugify(name) == term.slug} if term.kind == "category" else {}
+    term.name = _display_name(counts, named)
+    if term.name in named:
+        term.description = named[term.name].description
+    if len(counts) > 1 or term.name not in counts:
+        others = ", ".join(f'"{name}" ({count})' for name, count in counts.items()
+                           if name != term.name)
+        log.info('%s "%s" (%d) is also written %s; one %s at %s, shown as "%s"', term.kind,
+                 term.name, counts.get(term.name, 0), others, term.kind, term.url, term.name)
+
+
+def _display_name(counts: dict[str, int], named: dict[str, object]) -> str:
+    """The spelling site.toml's ``[categories."X"]`` gives (matched by URL), else the most
+    used one, else the first used (``counts`` is in order of first use)."""
+    if named:
+        return next((name for name in counts if name in named), next(iter(named)))
+    return max(counts, key=lambda name: counts[name])  # max keeps the first of equals
 
 
 def _years(views: list[NoteView], urls: _Urls, config: SiteConfig) -> list[Term]:

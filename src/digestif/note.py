@@ -9,6 +9,21 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Affiliation:
+    name: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Author:
+    """One author with a link and affiliations (distill/al-folio ``authors:`` mappings)."""
+
+    name: str
+    url: str = ""
+    affiliations: tuple[Affiliation, ...] = ()
+
+
+@dataclass(frozen=True)
 class Note:
     """One Markdown file's front matter, validated and normalised, plus its Markdown body."""
 
@@ -25,9 +40,15 @@ class Note:
     updated: datetime | None = None
     venue: str = ""
     authors: tuple[str, ...] = ()
+    author_details: tuple[Author, ...] = ()
+    """The authors with their links and affiliations, when the front matter gives any."""
     arxiv: str = ""
     """Bare arXiv identifier without version (``2106.09685``, ``hep-th/9901001``)."""
     doi: str = ""
+    subtitle: str = ""
+    """A subtitle, or the title in another language (Jekyll's ``title_ja``)."""
+    subtitle_lang: str = ""
+    """The language of ``subtitle`` when it is a translated title (``ja``)."""
     task: str = ""
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
@@ -42,6 +63,8 @@ class Note:
     """BCP 47 language of the note when it differs from the site's."""
     draft: bool = False
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    page_variables: dict[str, Any] = field(default_factory=dict, hash=False)
+    """Front-matter values the body's Liquid reads (``{{ page.paper_ref }}``), by key."""
     digest: str = ""
     """Hash of the file's bytes: what the build cache and page fingerprints key on."""
 

@@ -6,6 +6,7 @@ file, line and field, so one run lists every mistake in every note.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -19,16 +20,27 @@ import yaml
 
 from .cache import file_digest
 from .errors import Problems, quote
-from .note import Note
+from .jekyll_keys import (
+    JEKYLL_LINK_KEYS,
+    JEKYLL_THEME_KEYS,
+    TRANSLATED_TITLE,
+    page_variables,
+    read_author,
+    skip_unpublished,
+)
+from .note import Author, Note
 from .slugs import SAFE_SLUG, split_jekyll_date
 
 NOTE_SUFFIXES = (".md", ".markdown")
+log = logging.getLogger(__name__)
 
 KNOWN_KEYS = {
     "title", "date", "updated", "venue", "authors", "arxiv", "doi", "task", "categories",
-    "tags", "links", "summary", "slug", "draft", "extra", "lang",
-    # Jekyll keys kept so existing notes build unchanged.
-    "category", "layout", "link", "paper", "excerpt", "permalink",
+    "tags", "links", "summary", "slug", "draft", "extra", "lang", "subtitle",
+    # Jekyll keys with a meaning here, so posts copied into content/ build as imported ones:
+    # docs/importing.md says where each goes.
+    "category", "link", "paper", "paper_ref", "excerpt", "permalink", "published", "description",
+    "last_modified_at", "arxiv_id", "arxiv_url", "paper_url", "code_url", "project_url",
 }
 
 
@@ -60,6 +72,9 @@ def find_notes(content_dir: Path, site_dir: Path, problems: Problems) -> list[No
     prefix = len(str(site_dir).rstrip(os.sep)) + 1
     for folder, dirnames, filenames in os.walk(content_dir):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        jekyll_posts = "_posts" in Path(folder).relative_to(content_dir).parts
+        if jekyll_posts:
+            skip_unpublished(folder, dirnames, filenames, site_dir)
         for name in sorted(filenames):
             if name.startswith(".") or not name.lower().endswith(NOTE_SUFFIXES):
                 continue
@@ -311,7 +326,15 @@ class _NoteBuilder:
             if character:
                 self.error(str(key), f"contains the control character U+{ord(character):04X}, "
                            "which HTML and feeds cannot carry; remove it")
+        variables = page_variables(body, data)
+        theme_keys = [str(key) for key in data if key in JEKYLL_THEME_KEYS]
+        if theme_keys:
+            log.info("%s: Jekyll theme keys %s have no meaning in digestif; ignored",
+                     self.file.source, ", ".join(theme_keys))
         for key in data:
+            if key in variables or key in JEKYLL_THEME_KEYS or \
+                    TRANSLATED_TITLE.match(str(key)):
+                continue  # the body shows it ({{ page.key }}), or it is a theme's
             if key == "permalink":
                 self.warn(key, "ignored; digestif builds URLs from site.toml [permalinks]")
             elif key not in KNOWN_KEYS:
@@ -320,16 +343,22 @@ class _NoteBuilder:
         file_date, stem_slug = self._name_parts()
         title = self.text("title", required=True)
         note_date = self.date("date", fallback=file_date)
+        authors, author_details = self.authors()
+        subtitle, subtitle_lang = self.subtitle()
+        updated = [self.date(key) for key in ("updated", "last_modified_at") if key == "updated"
+                   and key in data or data.get(key) is not None]
         fields = dict(
             source=self.file.source, title=title, date=note_date, body=body,
             body_line=body_line, slug=self.slug(stem_slug),
-            updated=self.date("updated") if "updated" in data else None,
-            venue=self.text("venue"), authors=self.authors(), arxiv=self.arxiv(),
-            doi=self.text("doi"), task=self.text("task"), categories=self.categories(),
+            updated=updated[0] if updated else None,
+            venue=self.text("venue"), authors=authors, author_details=author_details,
+            arxiv=self.arxiv(), doi=self.text("doi"), subtitle=subtitle,
+            subtitle_lang=subtitle_lang, task=self.text("task"), categories=self.categories(),
             tags=self.string_list("tags"), links=self.links(),
-            summary=self.text("summary") or self.text("excerpt"), paper=self.text("paper"),
-            lang=self.text("lang"), draft=self.flag("draft"), extra=self.mapping("extra"),
-            digest=digest,
+            summary=self.text("summary") or self.text("excerpt") or self.text("description"),
+            paper=self.text("paper") or self.text("paper_ref"), lang=self.text("lang"),
+            draft=self.is_draft(),
+            extra=self.mapping("extra"), digest=digest, page_variables=variables,
         )
         if self.failed:
             return None
@@ -396,19 +425,54 @@ class _NoteBuilder:
         both = self.string_list("categories") + self.string_list("category")
         return tuple(dict.fromkeys(both))
 
-    def authors(self) -> tuple[str, ...]:
+    def authors(self) -> tuple[tuple[str, ...], tuple[Author, ...]]:
+        """Names, and the authors with links and affiliations when mappings give them
+        (``- name: Ada Lovelace`` / ``url:`` / ``affiliations: {name:, url:}``)."""
         value = self.data.get("authors")
         if isinstance(value, str):
-            return split_authors(value)
-        return self.string_list("authors")
+            return split_authors(value), ()
+        if not isinstance(value, list) or not any(isinstance(v, dict) for v in value):
+            return self.string_list("authors"), ()
+        details = [self._author(item) for item in value]
+        if any(author is None for author in details):
+            return (), ()
+        found = tuple(a for a in details if a is not None)
+        detailed = any(a.url or a.affiliations for a in found)
+        return tuple(a.name for a in found), found if detailed else ()
+
+    def _author(self, item: object) -> Author | None:
+        author = read_author(item, _is_link)
+        if author is None:
+            self.error("authors", f"expected a name, or a mapping with 'name:' (and 'url:', "
+                       f"'affiliations:'), found {quote(item)}")
+        return author
+
+    def subtitle(self) -> tuple[str, str]:
+        """``subtitle``, else a translated title (``title_ja``) and its language."""
+        if self.data.get("subtitle") is not None:
+            return self.text("subtitle"), ""
+        for key in self.data:
+            match = TRANSLATED_TITLE.match(str(key))
+            if match and self.text(str(key)):
+                return self.text(str(key)), match.group(1)
+        return "", ""
+
+    def is_draft(self) -> bool:
+        """``draft: true``, or Jekyll's ``published: false``: left out unless --drafts."""
+        published = self.flag("published") if "published" in self.data else True
+        return self.flag("draft") or not published
 
     def arxiv(self) -> str:
-        value = self.data.get("arxiv")
-        if value is None:
-            return ""
+        """``arxiv``, else Jekyll's ``arxiv_id``, else ``arxiv_url``; each one is checked."""
+        found = [self._arxiv(key) for key in ("arxiv", "arxiv_id", "arxiv_url")
+                 if self.data.get(key) is not None]
+        return next((arxiv for arxiv in found if arxiv), "")
+
+    def _arxiv(self, key: str) -> str:
+        value = self.data[key]
         normal = normalise_arxiv(str(value)) if isinstance(value, str | int) else None
         if normal is None:
-            self.error("arxiv", f"expected an arXiv id such as 2106.09685 or an arxiv.org URL, "
+            self.error(key, f"expected an arXiv id such as 2106.09685 or an arxiv.org URL, "
                        f"found {quote(value)}")
             return ""
         return normal
@@ -425,6 +489,15 @@ class _NoteBuilder:
                 self.error("links", f"expected an http(s) URL for '{label}', found {quote(url)}")
                 continue
             pairs.append((str(label), url.strip()))
+        for key, label in JEKYLL_LINK_KEYS:
+            url = self.data.get(key)
+            if url is None:
+                continue
+            if not _is_link(url):
+                self.error(key, f"expected an http(s) URL, found {quote(url)}")
+            elif all(u != url.strip() for _, u in pairs):
+                taken = any(name == label for name, _ in pairs)
+                pairs.append((key.removesuffix("_url") if taken else label, url.strip()))
         link = self.data.get("link")
         if link is not None:
             if _is_link(link):

@@ -2,7 +2,7 @@
 Atom/RSS feed, a BibTeX file) into digestif notes under ``SITE_DIR/content/papers/``.
 
 Each kind's module reads its source into a :class:`~.common.Batch` of drafts and problems;
-:func:`~.common.write_batch` writes them with the same duplicate, ``--force`` and ``--dry-run``
+:func:`~.writing.write_batch` writes them with the same duplicate, ``--force`` and ``--dry-run``
 rules for every kind.
 """
 
@@ -39,6 +39,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="the site to import into (default: here)")
     parser.add_argument("--force", action="store_true",
                         help="replace notes already in the site instead of skipping them")
+    parser.add_argument("--merge", action="store_true",
+                        help="add to a note already in the site about the same paper what this "
+                             "source adds (venue, task, links, bullets) instead of skipping it")
     parser.add_argument("--dry-run", action="store_true",
                         help="print what would be written and write nothing")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
@@ -47,20 +50,30 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run_import(args: argparse.Namespace) -> int:
     """Import, report every note written, skipped or failed; 1 if any entry failed."""
     # Imported here, not at the top: every digestif command builds this parser.
-    from .common import NOTES_DIR, shown, write_batch
+    from .common import NOTES_DIR, shown
+    from .writing import write_batch
 
     console = Console(quiet=args.quiet)
     context = _context(args.into, console)
     if context is None:
         return 1
     batch = _reader(args.kind)(args.source, context)
-    outcome = write_batch(batch, context, console, force=args.force, dry_run=args.dry_run)
+    for file, why in batch.skipped:
+        if why != "-":
+            console.info(f"skipped {file}: {why}")
+    outcome = write_batch(batch, context, console, force=args.force, dry_run=args.dry_run,
+                          merge=args.merge)
+    outcome.skipped += len(batch.skipped)
+    if batch.settings and outcome.written:
+        from .jekyll_site import apply_settings
+        apply_settings(context.site_dir, batch.settings, console, args.dry_run)
     console.problems(batch.problems.items)
     failed = len(batch.problems.errors)
     verb = "would import" if args.dry_run else "imported"
     summary = (f"{verb} {outcome.written} note{'s' * (outcome.written != 1)} into "
-               f"{shown(context.site_dir / NOTES_DIR)}; {outcome.skipped} skipped, "
-               f"{failed} failed")
+               f"{shown(context.site_dir / NOTES_DIR)}; "
+               + (f"{outcome.merged} merged, " if outcome.merged else "")
+               + f"{outcome.skipped} skipped, {failed} failed")
     if args.dry_run:
         summary += " (dry run: nothing was written)"
     if failed:

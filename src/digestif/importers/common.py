@@ -8,10 +8,8 @@ every kind.
 
 from __future__ import annotations
 
-import filecmp
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -21,17 +19,14 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from ..console import Console
-from ..errors import Problems, quote
-from ..model import venue_group
-from ..reader import find_notes, read_note
+from ..errors import Problems
 from ..slugs import slugify, split_jekyll_date
 
 NOTES_DIR = Path("content") / "papers"
 STATIC_DIR = Path("static")
 
 # The order digestif documents its keys in; written notes follow it so they read alike.
-KEY_ORDER = ("title", "date", "updated", "venue", "authors", "arxiv", "doi", "task",
+KEY_ORDER = ("title", "subtitle", "date", "updated", "venue", "authors", "arxiv", "doi", "task",
              "categories", "tags", "links", "summary", "slug", "lang", "paper", "draft", "extra")
 
 # Slugs are file names and URL segments; very long titles make unwieldy ones.
@@ -83,6 +78,11 @@ class Batch:
     """The source path (absolute) or URL, as recorded in ``imported_from``."""
     drafts: list[Draft] = field(default_factory=list)
     problems: Problems = field(default_factory=Problems)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    """(file, why) of what the source holds and is not imported on purpose (a Jekyll post
+    Jekyll would not publish); why ``"-"`` when a warning said it already."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """``[markdown]`` settings of site.toml that make the notes render as in their source."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -211,7 +211,10 @@ _NoteDumper.add_representer(
 
 def front_matter(meta: dict[str, Any]) -> str:
     """The YAML between the ``---`` lines, keys in :data:`KEY_ORDER`, empty values left out."""
-    ordered = {key: _yaml_value(key, meta[key]) for key in KEY_ORDER
+    # title_ja, title_ko…: a translated title, right after the title.
+    translated = [key for key in meta if re.fullmatch(r"title_[a-z]{2}", key)]
+    order = ("title", *translated, *KEY_ORDER[1:])
+    ordered = {key: _yaml_value(key, meta[key]) for key in order
                if key in meta and meta[key] not in (None, "", [], {}, ())}
     return yaml.dump(ordered, Dumper=_NoteDumper, allow_unicode=True, sort_keys=False,
                      width=4096, default_flow_style=False)
@@ -231,192 +234,6 @@ def note_text(meta: dict[str, Any], body: str) -> str:
     """The whole note file: front matter, then the body, ending in one newline."""
     text = f"---\n{front_matter(meta)}---\n{body}"
     return text if text.endswith("\n") else text + "\n"
-
-
-# ---------------------------------------------------------------------------------------------
-# Duplicates
-
-
-class Spellings:
-    """The spelling the site already uses for each category, tag and venue, by slug.
-
-    The build refuses two spellings of one name ("computer-vision" in a Jekyll post and
-    "Computer Vision" from a feed), so imported notes take the spelling already in use."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, dict[str, str]] = {"categories": {}, "tags": {}, "venue": {}}
-
-    def learn(self, categories, tags, venue: str) -> None:
-        for kind, names in (("categories", categories), ("tags", tags),
-                            ("venue", [venue_group(venue)] if venue else [])):
-            for name in names:
-                self.names[kind].setdefault(slugify(name), name)
-
-    def apply(self, meta: dict[str, Any]) -> list[tuple[str, str]]:
-        """Respell ``meta``'s names in place; the (written, used) pairs that changed."""
-        changed = []
-        for kind in ("categories", "tags"):
-            names = [self._spelling(kind, name, changed) for name in meta.get(kind) or []]
-            if names:
-                meta[kind] = list(dict.fromkeys(names))
-        venue = meta.get("venue") or ""
-        if venue:
-            group = venue_group(venue)
-            meta["venue"] = self._spelling("venue", group, changed) + venue.strip()[len(group):]
-        self.learn(meta.get("categories") or [], meta.get("tags") or [], meta.get("venue", ""))
-        return changed
-
-    def _spelling(self, kind: str, name: str, changed: list[tuple[str, str]]) -> str:
-        used = self.names[kind].get(slugify(name), name)
-        if used != name:
-            changed.append((name, used))
-        return used
-
-
-@dataclass
-class ExistingNotes:
-    """The notes already in ``content/``, by slug and by arXiv id, and their names' spellings."""
-
-    by_slug: dict[str, Path] = field(default_factory=dict)
-    by_arxiv: dict[str, Path] = field(default_factory=dict)
-    spellings: Spellings = field(default_factory=Spellings)
-
-    @classmethod
-    def scan(cls, site_dir: Path, tz: ZoneInfo) -> ExistingNotes:
-        index = cls()
-        content = site_dir / "content"
-        if not content.is_dir():
-            return index
-        ignored = Problems()  # the build reports broken notes; here a name is enough
-        for file in find_notes(content, site_dir, ignored):
-            note = read_note(file, tz, ignored)
-            if note is not None:
-                index.add(note.slug, note.arxiv, file.path)
-                index.spellings.learn(note.categories, note.tags, note.venue)
-            else:
-                index.add(file_slug(file.path.stem), "", file.path)
-        return index
-
-    def add(self, slug: str, arxiv: str, path: Path) -> None:
-        self.by_slug.setdefault(slug, path)
-        if arxiv:
-            self.by_arxiv.setdefault(arxiv, path)
-
-    def match(self, slug: str, arxiv: str) -> tuple[Path, str] | None:
-        """The note this one duplicates, and why, if any."""
-        if arxiv and arxiv in self.by_arxiv:
-            return self.by_arxiv[arxiv], f"same arXiv id {arxiv}"
-        if slug in self.by_slug:
-            return self.by_slug[slug], f"same slug '{slug}'"
-        return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing notes
-
-
-@dataclass
-class Outcome:
-    written: int = 0
-    skipped: int = 0
-
-
-def write_batch(batch: Batch, context: Context, console: Console, force: bool,
-                dry_run: bool) -> Outcome:
-    """Write each draft to ``content/papers/<slug>.md`` unless it duplicates a note already
-    there (or an earlier entry of this source); ``force`` replaces the matching note in place."""
-    return _Writer(batch, context, console, force, dry_run).write_all()
-
-
-class _Writer:
-    def __init__(self, batch: Batch, context: Context, console: Console, force: bool,
-                 dry_run: bool):
-        self.batch, self.context, self.console = batch, context, console
-        self.force, self.dry_run = force, dry_run
-        self.existing = ExistingNotes.scan(context.site_dir, context.tz)
-        self.this_run = ExistingNotes()
-        self.respelled: set[tuple[str, str]] = set()
-        self.outcome = Outcome()
-
-    def write_all(self) -> Outcome:
-        for draft in self.batch.drafts:
-            target = self._target(draft)
-            if target is None:
-                self.outcome.skipped += 1
-                continue
-            self.this_run.add(draft.slug, _arxiv(draft), target)
-            self._respell(draft)
-            _write_note(self.batch, draft, target, self.console, self.dry_run)
-            _copy_assets(draft, self.context, self.batch.problems, self.console, self.force,
-                         self.dry_run)
-            self.outcome.written += 1
-        return self.outcome
-
-    def _target(self, draft: Draft) -> Path | None:
-        """Where the note goes, or None (said why) when it is a duplicate to skip."""
-        what = f"{draft.where} {quote(draft.title)}"
-        earlier = self.this_run.match(draft.slug, _arxiv(draft))
-        if earlier is not None:
-            self.console.info(f"skipped {what}: duplicate of an earlier entry ({earlier[1]}) "
-                              "in this source")
-            return None
-        target = self.context.site_dir / NOTES_DIR / f"{draft.slug}.md"
-        found = self.existing.match(draft.slug, _arxiv(draft))
-        if found is None and target.exists():
-            found = (target, "a file with this name exists")
-        if found is None:
-            return target
-        if not self.force:
-            self.console.info(f"skipped {what}: already in the site as {shown(found[0])} "
-                              f"({found[1]}); use --force to replace it")
-            return None
-        return found[0]  # replace the matching note in place, so its URL stays the same
-
-    def _respell(self, draft: Draft) -> None:
-        for written, used in self.existing.spellings.apply(draft.meta):
-            if (written, used) not in self.respelled:
-                self.respelled.add((written, used))
-                self.console.info(f"{draft.where}: wrote '{used}' for '{written}', the "
-                                  "spelling the site already uses")
-
-
-def _arxiv(draft: Draft) -> str:
-    return str(draft.meta.get("arxiv") or "")
-
-
-def _write_note(batch: Batch, draft: Draft, target: Path, console: Console,
-                dry_run: bool) -> None:
-    meta = dict(draft.meta)
-    extra = dict(meta.get("extra") or {})
-    meta["extra"] = {"imported_from": f"{batch.kind}:{batch.source}#{draft.entry}", **extra}
-    text = note_text(meta, draft.body)
-    if dry_run:
-        console.info(f"would write {shown(target)}:")
-        console.info("    " + "\n    ".join(f"---\n{front_matter(meta)}---".split("\n")))
-        console.info(f"    (and {draft.body.count(chr(10))} lines of body)")
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-    console.success(f"wrote {shown(target)}  ({draft.title})")
-
-
-def _copy_assets(draft: Draft, context: Context, problems: Problems, console: Console,
-                 force: bool, dry_run: bool) -> None:
-    for asset in draft.assets:
-        target = context.site_dir / STATIC_DIR / asset.target
-        if target.exists() and filecmp.cmp(asset.source, target, shallow=False):
-            continue
-        if target.exists() and not force:
-            problems.warn(shown(asset.source), f"not copied: {shown(target)} exists with other "
-                          "content; use --force to replace it")
-            continue
-        if dry_run:
-            console.info(f"would copy {shown(asset.source)} -> {shown(target)}")
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(asset.source, target)
-        console.success(f"copied {shown(asset.source)} -> {shown(target)}")
 
 
 def shown(path: Path | str) -> str:

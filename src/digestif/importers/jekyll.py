@@ -10,13 +10,15 @@ site root, so the links keep working unchanged.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -31,21 +33,18 @@ from .common import (
     add_link,
     detect_lang,
     file_slug,
+    link_label,
     read_text,
     shown,
 )
+from .distill import convert_distill, find_bibliography
 from .jekyll_body import convert_body
+from .jekyll_site import markdown_settings, read_config, site_root_of, site_timezone
 
 POST_SUFFIXES = (".md", ".markdown")
 # Folders of a Jekyll site that hold no posts and can be huge.
 SKIPPED_DIRS = {"_site", "node_modules", "vendor", ".bundle", ".jekyll-cache", ".sass-cache"}
 
-# Front-matter keys this importer maps; every other key goes under extra.jekyll.
-MAPPED_KEYS = {
-    "title", "date", "last_modified_at", "updated", "category", "categories", "tags", "excerpt",
-    "description", "summary", "link", "links", "paper_url", "code_url", "project_url", "venue",
-    "paper", "arxiv", "doi", "authors", "task", "lang", "published", "draft", "slug",
-}
 # Jekyll's link keys and the labels digestif shows them under.
 LINK_KEYS = (("paper_url", "paper"), ("link", "paper"), ("code_url", "code"),
              ("project_url", "website"))
@@ -62,72 +61,135 @@ def read_jekyll(source: str, context: Context) -> Batch:
     batch = Batch("jekyll", str(root.resolve()))
     if not root.exists():
         batch.problems.error(source, "not found; give a Jekyll site folder, its _posts/ "
-                             "folder, or one post")
+                             "folder, a folder of posts, or one post")
         return batch
-    posts = _post_files(root)
-    if not posts:
+    site_root = site_root_of(root)
+    found = find_posts(root)
+    if not root.is_file():
+        _exclude(found, site_root)
+    batch.skipped += [(shown(path), reason) for path, reason in found.skipped]
+    if not found.posts:
         batch.problems.error(source, "has no posts: expected .md or .markdown files in a "
-                             "_posts/ folder")
+                             "_posts/ folder (or in the folder given)")
         return batch
-    site_root = _site_root(root)
-    tz = _site_timezone(site_root, batch.problems) or context.tz
-    for path in posts:
-        entry = path.name if root.is_file() else path.relative_to(root).as_posix()
-        draft = _Post(path, entry, site_root, tz, context, batch.problems).draft()
+    tz = site_timezone(site_root, batch.problems) or context.tz
+    for path in found.posts:
+        entry = path.name if root.is_file() else _entry(path, root)
+        post = _Post(path, entry, site_root, tz, context, batch.problems)
+        draft = post.draft()
         if draft is not None:
             batch.drafts.append(draft)
+        elif post.skipped:
+            batch.skipped.append((post.file, post.skipped))
+    batch.settings = markdown_settings(site_root, found.posts)
     return batch
 
 
-def _post_files(root: Path) -> list[Path]:
+def _entry(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:  # reached through a symbolic link
+        return path.as_posix()
+
+
+@dataclass
+class FoundPosts:
+    posts: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    """Files Jekyll would not publish either, and why."""
+
+
+def _exclude(found: FoundPosts, site_root: Path) -> None:
+    """Jekyll does not read what ``_config.yml``'s ``exclude:`` names (``/docs``, a theme's
+    sample posts); neither do we."""
+    patterns = read_config(site_root).get("exclude")
+    if not isinstance(patterns, list):
+        return
+    kept = []
+    for path in found.posts:
+        pattern = _excluded_by(path, site_root, [str(p) for p in patterns])
+        if pattern is None:
+            kept.append(path)
+        else:
+            found.skipped.append((path, f"excluded by _config.yml's exclude: {pattern}"))
+    found.posts = kept
+
+
+def _excluded_by(path: Path, site_root: Path, patterns: list[str]) -> str | None:
+    try:
+        relative = path.resolve().relative_to(site_root.resolve()).as_posix()
+    except ValueError:
+        return None
+    for pattern in patterns:
+        bare = pattern.strip().strip("/")
+        if bare and (relative == bare or relative.startswith(bare + "/") or
+                     fnmatch.fnmatch(relative, bare)):
+            return pattern
+    return None
+
+
+def find_posts(root: Path) -> FoundPosts:
+    """The posts under ``root`` as Jekyll finds them: files named ``YYYY-MM-DD-name.md`` in
+    ``_posts/`` folders (also nested, ``ml/_posts/``; a symbolic link is followed), not in
+    folders starting with ``_`` inside them. A folder without any ``_posts/`` is a folder of
+    posts: every Markdown file in it. One file given is imported whatever its name."""
+    found = FoundPosts()
     if root.is_file():
-        return [root]
-    found = []
-    for folder, dirnames, filenames in os.walk(root):
-        # Pruned here, not filtered afterwards: node_modules alone can hold 100,000 files.
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and d[0] != ".")
-        parts = Path(folder).relative_to(root).parts
-        if root.name != "_posts" and "_posts" not in parts:
+        found.posts.append(root)
+        return found
+    folders = [root] if root.name == "_posts" else _posts_folders(root)
+    if not folders:
+        found.posts = sorted(p for p in _walk(root, found, in_posts=False))
+        return found
+    for folder in folders:
+        found.posts += _walk(folder, found, in_posts=True)
+    found.posts.sort()
+    return found
+
+
+def _posts_folders(root: Path) -> list[Path]:
+    folders, seen = [], set()
+    for folder, dirnames, _ in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:  # a link loop, or a folder linked twice
+            dirnames[:] = []
             continue
-        found += [Path(folder) / name for name in sorted(filenames)
-                  if name.lower().endswith(POST_SUFFIXES) and name[0] != "."]
-    return sorted(found)
+        seen.add(real)
+        if "_posts" in dirnames:
+            folders.append(Path(folder) / "_posts")
+        # Pruned here, not filtered afterwards: node_modules alone can hold 100,000 files.
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and d[0] != "."
+                             and d != "_posts")
+    return folders
 
 
-def _site_root(root: Path) -> Path:
-    """The Jekyll site folder, where ``/assets/…`` URLs point: the folder above ``_posts``
-    (above ``category/_posts`` if a ``_config.yml`` is there), else the folder given."""
-    folder = root.parent if root.is_file() else root
-    resolved = folder.resolve()
-    posts = next((p for p in (resolved, *resolved.parents) if p.name == "_posts"), None)
-    if posts is None:
-        return resolved
-    for candidate in (posts.parent, *posts.parent.parents[:2]):
-        if (candidate / "_config.yml").is_file():
-            return candidate
-    return posts.parent
+def _walk(folder: Path, found: FoundPosts, in_posts: bool) -> list[Path]:
+    posts = []
+    for current, dirnames, filenames in os.walk(folder, followlinks=True):
+        here = Path(current)
+        dirnames.sort()
+        if in_posts:
+            for name in [d for d in dirnames if d.startswith("_")]:
+                found.skipped += [(path, "in a folder starting with '_' inside _posts/, which "
+                                   "Jekyll does not publish") for path in _markdown_in(here / name)]
+        dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS and d[0] not in "._"]
+        for name in sorted(filenames):
+            path = here / name
+            if name[0] == "." or not name.lower().endswith(POST_SUFFIXES):
+                if in_posts and name.lower().endswith((".html", ".htm")):
+                    found.skipped.append((path, "an HTML post: digestif imports Markdown posts "
+                                          "only; convert it or copy it by hand"))
+                continue
+            if in_posts and split_jekyll_date(path.stem)[0] is None:
+                found.skipped.append((path, "its name does not start with YYYY-MM-DD-, so "
+                                      "Jekyll does not publish it; rename it to import it"))
+                continue
+            posts.append(path)
+    return posts
 
 
-def _site_timezone(site_root: Path, problems: Problems) -> ZoneInfo | None:
-    """Jekyll reads dates without an offset in ``_config.yml``'s ``timezone``; so do we."""
-    config = site_root / "_config.yml"
-    if not config.is_file():
-        return None
-    try:
-        data = yaml.safe_load(config.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        problems.warn(shown(config), "cannot be read; dates without an offset are taken in the "
-                      "site's time zone")
-        return None
-    name = data.get("timezone") if isinstance(data, dict) else None
-    if not isinstance(name, str):
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.warn(shown(config), f"{quote(name)} is not an IANA time zone; dates without "
-                      "an offset are taken in the site's time zone", field="timezone")
-        return None
+def _markdown_in(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in POST_SUFFIXES)
 
 
 def clean_front_matter(yaml_text: str) -> str:
@@ -146,6 +208,10 @@ class _Post:
         self.context, self.problems = context, problems
         self.file = shown(path)
         self.data: dict[str, Any] = {}
+        self.used: set[str] = set()
+        """Front-matter keys that went into the note; the rest go under extra.jekyll."""
+        self.skipped = ""
+        """Why the post is not imported, when Jekyll would not publish it either."""
 
     def warn(self, message: str, line: int | None = None, key: str | None = None) -> None:
         self.problems.warn(self.file, message, line, key)
@@ -164,18 +230,21 @@ class _Post:
         self.data = data
         date_in_name, name_slug = split_jekyll_date(self.path.stem)
         slug = self._slug(name_slug)
-        converted = convert_body(body)
-        for line, message in converted.notes:
+        converted = convert_body(body, data)
+        bibliography = find_bibliography(data.get("bibliography"), self.site_root, self.path)
+        text = convert_distill(converted.text, bibliography, converted.notes)
+        for line, message in sorted(converted.notes):
             self.warn(message, body_line + line - 1)
-        meta = self._meta(date_in_name, name_slug, converted.text)
+        meta = self._meta(date_in_name, name_slug, text)
         return Draft(entry=self.entry, where=self.file, slug=slug, meta=meta,
-                     body=converted.text, assets=self._assets(converted.text, body, body_line))
+                     body=text, assets=self._assets(text, body, body_line))
 
     def _split(self, text: str) -> tuple[str, str, int] | None:
         lines = text.split("\n")
         if lines[0].rstrip() != "---":
             self.warn("skipped: no front matter ('---' on the first line), so Jekyll does not "
                       "treat it as a post either")
+            self.skipped = "-"  # said already, as a warning
             return None
         for index in range(1, len(lines)):
             if lines[index].rstrip() in ("---", "..."):
@@ -213,31 +282,73 @@ class _Post:
         data = self.data
         title = self._title(name_slug)
         meta: dict[str, Any] = {"title": title, "date": self._date(date_in_name)}
-        updated = data.get("last_modified_at", data.get("updated"))
-        if updated is not None:
-            meta["updated"] = self._moment(updated, "last_modified_at")
-        meta["venue"] = _text(data.get("venue"))
-        meta["authors"] = _authors(data.get("authors"))
+        meta.update(self._translated_title())
+        updated_key = self._first("last_modified_at", "updated")
+        if updated_key:
+            meta["updated"] = self._moment(data[updated_key], updated_key)
+            if meta["updated"] is not None:
+                self.used.add(updated_key)
+        meta["venue"] = self._take_text("venue")
+        meta["authors"] = self._authors()
         meta["categories"] = _names(data.get("category"), split=False) + \
             _names(data.get("categories")) + self._folder_categories()
         meta["categories"] = list(dict.fromkeys(meta["categories"]))
         meta["tags"] = list(dict.fromkeys(_names(data.get("tags"))))
         meta["links"] = self._links()
+        _add_paper_link(meta["links"], body)
         meta["arxiv"] = self._arxiv(meta["links"])
-        meta["doi"] = _text(data.get("doi"))
-        meta["task"] = _text(data.get("task"))
-        meta["summary"] = next((s for s in map(_text, (data.get("summary"),
-                                data.get("excerpt"), data.get("description"))) if s), "")
-        meta["paper"] = _text(data.get("paper"))
-        meta["lang"] = _text(data.get("lang")) or detect_lang(f"{title}\n{body}",
+        for key in ("doi", "task"):
+            meta[key] = self._take_text(key)
+        paper_key = self._first("paper", "paper_ref")  # a citation string: "Bronstein, 2017"
+        meta["paper"] = self._take_text(paper_key) if paper_key else ""
+        summary_key = self._first("summary", "excerpt", "description")
+        meta["summary"] = self._take_text(summary_key) if summary_key else ""
+        meta["lang"] = self._take_text("lang") or detect_lang(f"{title}\n{body}",
                                                               self.context.language)
-        meta["draft"] = data.get("draft") is True or data.get("published") is False
-        if not meta["draft"]:
-            del meta["draft"]
-        unmapped = {key: value for key, value in data.items() if key not in MAPPED_KEYS}
-        if unmapped:
-            meta["extra"] = {"jekyll": unmapped}
+        if data.get("draft") is True or data.get("published") is False:
+            meta["draft"] = True
+        self.used |= {"title", "date", "category", "categories", "tags", "links", "slug",
+                      "published", "draft", *(k for k, _ in LINK_KEYS)}
+        unused = {key: value for key, value in data.items()
+                  if key not in self.used and value not in (None, "", [], {})}
+        if unused:
+            meta["extra"] = {"jekyll": unused}
         return meta
+
+    def _first(self, *keys: str) -> str | None:
+        """The first of ``keys`` with a value; the others are kept under extra.jekyll."""
+        return next((key for key in keys if _text(self.data.get(key)) or
+                     isinstance(self.data.get(key), datetime)), None)
+
+    def _take_text(self, key: str) -> str:
+        value = _text(self.data.get(key))
+        if value:
+            self.used.add(key)
+        return value
+
+    def _translated_title(self) -> dict[str, str]:
+        """``title_ja`` (and ``subtitle``) are kept as written; digestif shows them under the
+        title, the translated one with its language."""
+        found = {}
+        for key in self.data:
+            if (key == "subtitle" or re.fullmatch(r"title_[a-z]{2}", key)) and \
+                    self._take_text(key):
+                found[key] = self._take_text(key)
+        return found
+
+    def _authors(self) -> list:
+        """Names (``"A, B and C"`` or a list), or distill/al-folio mappings with ``url`` and
+        ``affiliations``, kept as written for digestif's reader."""
+        value = self.data.get("authors")
+        if isinstance(value, str):
+            names: list = list(split_authors(value))
+        elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            names = [_author(v) for v in value if _author(v)]
+        else:
+            names = _names(value) if isinstance(value, list) else []
+        if names:
+            self.used.add("authors")
+        return names
 
     def _title(self, name_slug: str) -> str:
         title = _text(self.data.get("title"))
@@ -295,12 +406,15 @@ class _Post:
         return links
 
     def _arxiv(self, links: dict[str, str]) -> str:
-        given = self.data.get("arxiv")
-        if given is not None:
+        for key in ("arxiv", "arxiv_id", "arxiv_url"):
+            given = self.data.get(key)
+            if given is None:
+                continue
             arxiv = normalise_arxiv(str(given))
             if arxiv:
+                self.used.add(key)
                 return arxiv
-            self.warn(f"{quote(given)} is not an arXiv id; left out", None, "arxiv")
+            self.warn(f"{quote(given)} is not an arXiv id; kept under extra.jekyll", None, key)
         return next((a for a in map(normalise_arxiv, links.values()) if a), "")
 
     def _assets(self, text: str, original: str, body_line: int) -> list[Asset]:
@@ -352,7 +466,33 @@ def _names(value: Any, split: bool = True) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
-def _authors(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return list(split_authors(value))
-    return _names(value) if isinstance(value, list) else []
+_LINK_LINE = re.compile(r"^\s*\[[^\]\n]+\]\((https?://[^)\s]+)\)\s*$")
+
+
+def _add_paper_link(links: dict[str, str], body: str) -> None:
+    """A post whose text opens with a link to the paper alone on its line (pemami4911's
+    ``[Bronstein, 2017](https://arxiv.org/abs/…)``) has that paper: it becomes ``links.paper``
+    (and so the arXiv id) when the front matter names none."""
+    if "paper" in links:
+        return
+    first = next((line for line in body.split("\n")
+                  if line.strip() and not re.fullmatch(r"\s*([-*_])(\s*\1){2,}\s*", line)), "")
+    match = _LINK_LINE.match(first)
+    if match and link_label("", match.group(1)) == "paper":
+        add_link(links, "paper", match.group(1))
+
+
+def _author(value: Any) -> str | dict | None:
+    """A name, or ``{name, url, affiliations}`` with only the keys digestif reads."""
+    if not isinstance(value, dict):
+        return _text(value) or None
+    name = _text(value.get("name"))
+    if not name:
+        return None
+    author: dict[str, Any] = {"name": name}
+    if _text(value.get("url")):
+        author["url"] = _text(value["url"])
+    affiliations = value.get("affiliations", value.get("affiliation"))
+    if affiliations:
+        author["affiliations"] = affiliations
+    return author if len(author) > 1 else name
