@@ -12,9 +12,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import __version__
 from .arxiv import ArxivError, ArxivPaper, Fetch, fetch_paper, http_get
 from .config import CONFIG_FILE, load_config
 from .reader import normalise_arxiv
@@ -43,14 +45,51 @@ class WorkflowInstall:
     cache_key_file: str
 
 
-# A site made by `digestif init` installs the released package; this repository builds its own
-# example site with the digestif it contains.
-SITE_INSTALL = WorkflowInstall("pip install digestif", CONFIG_FILE)
+def install_requirement(direct_url: str | None = None) -> str:
+    """The pip requirement for the digestif running now, so a site keeps building with the
+    version that created it: ``digestif==X.Y.Z``, or, for a digestif pip installed from a git
+    repository (before a release, or between releases), that repository at the tag or commit
+    it was installed from. ``direct_url`` is pip's record of where it came from (PEP 610's
+    ``direct_url.json``); by default it is read from the installed package."""
+    if direct_url is None:
+        direct_url = _installed_direct_url()
+    try:
+        origin = json.loads(direct_url) if direct_url else {}
+    except ValueError:
+        origin = {}
+    vcs = origin.get("vcs_info") if isinstance(origin, dict) else None
+    if not isinstance(vcs, dict) or vcs.get("vcs") != "git" or not vcs.get("commit_id"):
+        # From an index, a wheel file or a local checkout: only the released version is
+        # something a fresh machine can install again.
+        return f"digestif=={__version__}"
+    url = urlsplit(str(origin.get("url", "")))
+    # A token in the clone URL must never end up in a public workflow file.
+    host = url.hostname or ""
+    clean = url._replace(netloc=host + (f":{url.port}" if url.port else "")).geturl()
+    tag = f"v{__version__}"
+    revision = tag if vcs.get("requested_revision") == tag else vcs["commit_id"]
+    return f"digestif @ git+{clean}@{revision}"
+
+
+def _installed_direct_url() -> str | None:
+    try:
+        return metadata.distribution("digestif").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def site_install(direct_url: str | None = None) -> WorkflowInstall:
+    """How a site made by ``digestif init`` installs digestif: the version that created it."""
+    return WorkflowInstall(f'pip install "{install_requirement(direct_url)}"', CONFIG_FILE)
+
+
+# This repository builds its own example site with the digestif it contains.
 REPOSITORY_INSTALL = WorkflowInstall("pip install .", "pyproject.toml")
 
 
-def pages_workflow(install: WorkflowInstall = SITE_INSTALL) -> str:
+def pages_workflow(install: WorkflowInstall | None = None) -> str:
     """The GitHub Actions workflow that builds, checks and deploys the site to GitHub Pages."""
+    install = install or site_install()
     return _template("pages.yml", __INSTALL__=install.command,
                      __CACHE_KEY_FILE__=install.cache_key_file)
 
@@ -78,7 +117,7 @@ def site_files(title: str = DEFAULT_TITLE, base_url: str = DEFAULT_BASE_URL,
         # static/ is copied to the site root, so it gets an invisible placeholder, not a README.
         "static/.gitkeep": "",
         ".gitignore": _template("gitignore"),
-        WORKFLOW: pages_workflow(SITE_INSTALL),
+        WORKFLOW: pages_workflow(site_install()),
     }
 
 
