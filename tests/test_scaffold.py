@@ -27,6 +27,7 @@ from digestif.scaffold import (
     ScaffoldError,
     init_site,
     new_note,
+    title_language,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -333,3 +334,22 @@ def test_new_command_fails_on_an_existing_note(site, capsys):
     assert main(["new", "X", "--site", str(site)]) == 0
     assert main(["new", "X", "--site", str(site)]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_new_with_a_korean_title_on_an_english_site_marks_the_note_korean(site):
+    result = new_note(site, NoteRequest(title="초해상도 확산 모델 정리"), today=TODAY)
+    assert read(site, result.path).lang == "ko"
+    build(site, BuildOptions(strict=True))
+    page = (site / "_site" / result.path.relative_to(site / "content").with_suffix("")
+            / "index.html")
+    assert parse_html(page).get("lang") == "ko"
+
+
+@pytest.mark.parametrize(("title", "site_language", "lang"), [
+    ("초해상도 확산 모델", "en", "ko"), ("초해상도 확산 모델", "ko-KR", ""),
+    ("Chain-of-Zoom: 초해상도를 극한까지", "en-US", "ko"), ("拡散モデルによる超解像", "en", "ja"),
+    ("大语言模型的低秩适配", "en", "zh"), ("LoRA", "ko", ""),
+    ("Attention Is All You Need", "en", ""),
+])
+def test_the_language_of_a_new_note_follows_its_title(title, site_language, lang):
+    assert title_language(title, site_language) == lang

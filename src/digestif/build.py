@@ -300,7 +300,8 @@ def _parallel_map(count: int) -> Iterator[Callable]:
 
 def _inputs_key(config: SiteConfig, options: BuildOptions, sources: list[Source]) -> str:
     """Everything a build reads: settings, note bytes, templates, theme and static files."""
-    folders = (config.site_dir / "templates", config.site_dir / "static", THEME_DIR)
+    folders = (config.site_dir / "templates", config.site_dir / "static",
+               config.site_dir / "i18n", THEME_DIR)
     files = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for folder in folders
              if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
     return fingerprint(config, options.drafts, options.strict, files,

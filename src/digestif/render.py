@@ -21,6 +21,7 @@ import jinja2.meta
 import jinja2.runtime
 from markupsafe import Markup
 
+from . import i18n
 from .cache import fingerprint
 from .errors import BuildError, Problem
 from .model import NoteView, Site, Term
@@ -103,6 +104,7 @@ def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2
     )
     env.filters["date"] = lambda value, fmt="%Y-%m-%d": value.strftime(fmt)
     env.filters["isodate"] = lambda value: value.isoformat()
+    i18n.install(env, site_dir)  # t("nav.digest"), localdate: the theme in the site's language
     return env
 
 
@@ -361,7 +363,12 @@ def _site_key(site: Site) -> str:
     """What every page may show of the whole site: settings, indexes and their sizes."""
     terms = [(t.kind, t.name, t.url, len(t.notes)) for group in (
         site.categories, site.tags, site.venues, site.years) for t in group]
-    return fingerprint(site.config, terms, len(site.notes))
+    return fingerprint(site.config, terms, len(site.notes), _words_key(site))
+
+
+def _words_key(site: Site) -> str:
+    """The theme's words in the site's language, site overrides included (i18n.py)."""
+    return i18n.Translations(site.config.site_dir).key(site.config.language)
 
 
 def _template_problem(template: str, exc: jinja2.TemplateError) -> Problem:

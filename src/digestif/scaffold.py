@@ -239,7 +239,8 @@ def new_note(site_dir: Path, request: NoteRequest, fetch: Fetch = http_get,
     slug = _note_slug(request.slug, title)
     path = site_dir / NOTES_DIR / f"{slug}.md"
     today = today or datetime.now(config.tz).date()
-    if not _create(path, note_text(title, today, request, arxiv_id, paper)):
+    lang = title_language(title, config.language)
+    if not _create(path, note_text(title, today, request, arxiv_id, paper, lang)):
         raise ScaffoldError(f"{path} already exists; edit it, or choose another file name "
                             "with --slug")
     return NewResult(path, problem)
@@ -258,8 +259,28 @@ def _note_slug(requested: str, title: str) -> str:
     return slug
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+
+
+def title_language(title: str, site_language: str) -> str:
+    """The language a note titled ``title`` is likely written in, when it is not the site's:
+    ``ko`` for a title with Hangul, ``ja`` with kana, ``zh`` with Chinese characters only; ""
+    otherwise. Pages then say so (``lang``), and search splits the words right."""
+    if len(_HANGUL.findall(title)) >= 2:
+        lang = "ko"
+    elif len(_KANA.findall(title)) >= 2:
+        lang = "ja"
+    elif len(_HAN.findall(title)) >= 2:
+        lang = "zh"
+    else:
+        return ""
+    return "" if site_language.split("-")[0].lower() == lang else lang
+
+
 def note_text(title: str, today: date, request: NoteRequest, arxiv_id: str = "",
-              paper: ArxivPaper | None = None) -> str:
+              paper: ArxivPaper | None = None, lang: str = "") -> str:
     """A note's front matter (every string JSON-quoted, which is valid YAML) and empty body."""
     q = _quoted
     lines = ["---", f"title: {q(title)}", f"date: {today.isoformat()}",
@@ -274,7 +295,10 @@ def note_text(title: str, today: date, request: NoteRequest, arxiv_id: str = "",
     links = paper.links if paper else ()
     lines += ["links:", *(f"  {label}: {q(url)}" for label, url in links)] if links else \
         ["links: {}"]
-    lines += [f"summary: {q(paper.summary if paper else '')}", "---", ""]
+    lines += [f"summary: {q(paper.summary if paper else '')}"]
+    if lang:
+        lines.append(f"lang: {lang}  # the title is not in the site's language")
+    lines += ["---", ""]
     return "\n".join(lines)
 
 

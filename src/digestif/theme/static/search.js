@@ -74,8 +74,27 @@ function resultItem(data) {
   return item;
 }
 
-function plural(count, word) {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
+// The page's words come from the theme's translations (theme/i18n/*.toml), as JSON in the
+// element's data-i18n; the English ones here serve a template that gives none.
+const ENGLISH = {
+  "search.results": { one: "{count} result", other: "{count} results" },
+  "search.notes": { one: "{count} note", other: "{count} notes" },
+  "search.found_for": "{found} for “{term}”",
+  "search.all_results": "All {results}, with filters →",
+  "search.no_match": "No notes match “{term}”",
+  "search.first_below": "{results}, the first {shown} below",
+  "search.unavailable":
+    "Search is not available on this copy of the site; every note is on the digest page.",
+};
+
+function translator(root) {
+  let strings = {};
+  try { strings = JSON.parse(root.dataset.i18n || "{}"); } catch (error) { /* English */ }
+  return (key, values = {}) => {
+    let text = strings[key] ?? ENGLISH[key] ?? key;
+    if (typeof text === "object") text = (values.count === 1 && text.one) || text.other;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => String(values[name] ?? whole));
+  };
 }
 
 function setUpSearchPage(root) {
@@ -85,6 +104,7 @@ function setUpSearchPage(root) {
   const list = root.querySelector(".search-results");
   const more = root.querySelector(".search-more");
   const boxes = [...form.querySelectorAll("input[type=checkbox]")];
+  const say = translator(root);
   let results = [];
   let shown = 0;
   let generation = 0;
@@ -147,8 +167,7 @@ function setUpSearchPage(root) {
       // Results carry per-filter counts only once the filter data is loaded.
       await (filtersLoaded ??= pagefind.filters());
     } catch (error) {
-      status.textContent = "Search is not available on this copy of the site; " +
-        "every note is on the digest page.";
+      status.textContent = say("search.unavailable");
       return;
     }
     const search = await pagefind.debouncedSearch(term || null, { filters }, DEBOUNCE_MS);
@@ -156,8 +175,8 @@ function setUpSearchPage(root) {
     results = search.results;
     shown = 0;
     list.replaceChildren();
-    const found = plural(results.length, "note");
-    status.textContent = term ? `${found} for “${term}”` : found;
+    const found = say("search.notes", { count: results.length });
+    status.textContent = term ? say("search.found_for", { found, term }) : found;
     showCounts(search.filters);
     await showMore(current);
   }
@@ -176,6 +195,7 @@ function setUpHeaderBox(box) {
   const popup = box.querySelector(".search-popup");
   const fallback = box.querySelector(".search-fallback");
   const status = box.querySelector("[role=status]");
+  const say = translator(box);
   let generation = 0;
   fallback.hidden = true;
   form.hidden = false;
@@ -207,14 +227,15 @@ function setUpHeaderBox(box) {
     if (current !== generation) return;
     const list = element("ol", "search-results");
     list.append(...data.map(resultItem));
+    const results = say("search.results", { count: search.results.length });
     const all = element("a", "search-all", search.results.length
-      ? `All ${plural(search.results.length, "result")}, with filters →`
-      : `No notes match “${term}”`);
+      ? say("search.all_results", { results })
+      : say("search.no_match", { term }));
     all.href = `${box.dataset.searchUrl}?q=${encodeURIComponent(term)}`;
     popup.replaceChildren(list, all);
     popup.hidden = false;
     status.textContent = search.results.length
-      ? `${plural(search.results.length, "result")}, the first ${data.length} below`
+      ? say("search.first_below", { results, shown: data.length })
       : all.textContent;
   }
 
