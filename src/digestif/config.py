@@ -68,6 +68,19 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class DigestConfig:
+    """What each entry of the digest page says (``[digest]``)."""
+
+    show: str = "summary"
+    """``"summary"``: the summary, or the note's bullets when it has none (a brief note that is
+    only a list); ``"bullets"``: the note's first list, or the summary when it has no list;
+    ``"both"``: the summary and then the bullets."""
+
+
+DIGEST_SHOWS = ("summary", "bullets", "both")
+
+
+@dataclass(frozen=True)
 class CategoryConfig:
     """Extra information about one category, keyed by its name as notes write it."""
 
@@ -96,6 +109,7 @@ class SiteConfig:
     feed: FeedConfig = field(default_factory=FeedConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
     categories: dict[str, CategoryConfig] = field(default_factory=dict)
     extra: dict[str, typing.Any] = field(default_factory=dict)
     """Free-form values for templates (``site.extra``)."""
@@ -238,6 +252,9 @@ def _check_values(config: SiteConfig, problems: Problems) -> SiteConfig:
     if config.markdown.math not in MATH_RULES:
         problems.error(CONFIG_FILE, f"expected one of {', '.join(MATH_RULES)}, found "
                        f"{quote(config.markdown.math)}", field="markdown.math")
+    if config.digest.show not in DIGEST_SHOWS:
+        problems.error(CONFIG_FILE, f"expected one of {', '.join(DIGEST_SHOWS)}, found "
+                       f"{quote(config.digest.show)}", field="digest.show")
     for name, placeholder in _PATTERN_FIELDS.items():
         pattern = getattr(config.permalinks, name)
         if not pattern.startswith("/") or placeholder not in pattern or ".." in pattern:

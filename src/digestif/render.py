@@ -21,8 +21,9 @@ import jinja2.meta
 import jinja2.runtime
 from markupsafe import Markup
 
-from . import i18n
+from . import excerpts, i18n
 from .cache import fingerprint
+from .config import DigestConfig
 from .errors import BuildError, Problem
 from .model import NoteView, Site, Term
 from .scholarly import Scholarly
@@ -82,6 +83,8 @@ class SiteContext:
     years: list[Term]
     note_count: int
     extra: dict = field(default_factory=dict)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    """``[digest]``: what digest entries show (``site.digest.show``)."""
 
 
 def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
@@ -105,6 +108,7 @@ def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2
     env.filters["date"] = lambda value, fmt="%Y-%m-%d": value.strftime(fmt)
     env.filters["isodate"] = lambda value: value.isoformat()
     i18n.install(env, site_dir)  # t("nav.digest"), localdate: the theme in the site's language
+    env.filters["first_list"] = excerpts.first_list  # a note's bullets, for digest entries
     return env
 
 
@@ -118,6 +122,7 @@ def site_context(site: Site) -> SiteContext:
         digest_url=site.url_for("digest/"), search_url=site.url_for("search/"),
         search_enabled=c.search.enabled, categories=site.categories, tags=site.tags,
         venues=site.venues, years=site.years, note_count=len(site.notes), extra=c.extra,
+        digest=c.digest,
     )
 
 

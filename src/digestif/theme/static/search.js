@@ -61,6 +61,23 @@ function excerptNodes(html) {
   return template.content;
 }
 
+const EXCERPT_WORDS = 30;
+
+// Each note's indexed text ends with a hidden copy of its header (title first, then venue,
+// authors, categories, tags: _search_tail.html), so that it is found by them. When every match
+// is in there, Pagefind's excerpt would repeat the title and labels the result already shows:
+// show the start of the note instead. Pagefind counts words as the text split at white space.
+function excerptOf(data) {
+  const words = (data.content || "").split(/[\r\n\s]+/g);
+  const title = data.meta.title || "";
+  const at = title ? (data.content || "").lastIndexOf(title) : -1;
+  if (at < 0 || !data.locations || !data.locations.length) return data.excerpt || "";
+  const tailStart = data.content.slice(0, at).split(/[\r\n\s]+/g).length - 1;
+  if (data.locations.some((location) => location < tailStart)) return data.excerpt || "";
+  const start = words.slice(0, Math.min(EXCERPT_WORDS, tailStart)).join(" ");
+  return tailStart > EXCERPT_WORDS ? start + " …" : start;
+}
+
 function resultItem(data) {
   const item = element("li", "search-result");
   const title = element("a", "search-result-title", data.meta.title || data.url);
@@ -69,7 +86,7 @@ function resultItem(data) {
   if (data.meta.venue) meta.append(element("span", "venue", data.meta.venue), " ");
   if (data.meta.date) meta.append(element("time", "", data.meta.date));
   const excerpt = element("p", "search-excerpt");
-  excerpt.append(excerptNodes(data.excerpt || ""));
+  excerpt.append(excerptNodes(excerptOf(data)));
   item.append(title, meta, excerpt);
   return item;
 }
