@@ -140,7 +140,7 @@ WRONG_TYPES = {
     "authors": "{a: b}", "arxiv": "[1]", "doi": "[x]", "task": "{a: 1}",
     "categories": "{a: 1}", "category": "[[a]]", "tags": "{a: 1}", "links": "[x]",
     "link": "[x]", "summary": "[x]", "excerpt": "{a: 1}", "paper": "[x]", "slug": "5",
-    "draft": "3", "extra": "[1]", "lang": "[en]",
+    "draft": "3", "extra": "[1]", "lang": "[en]", "kind": "[page]", "menu": "[1]",
 }
 
 

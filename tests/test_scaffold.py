@@ -70,8 +70,8 @@ def offline(url: str, timeout: float) -> bytes:
 def test_init_creates_a_site_that_builds_strictly_without_warnings(tmp_path):
     result = init_site(tmp_path / "new", title="Reading Group", today=TODAY)
     assert set(result.created) == {
-        "site.toml", EXAMPLE_NOTE, "templates/README.md", "static/.gitkeep", ".gitignore",
-        ".github/workflows/pages.yml"}
+        "site.toml", EXAMPLE_NOTE, "content/pages/about.md", "templates/README.md",
+        "static/.gitkeep", ".gitignore", ".github/workflows/pages.yml"}
     built = build(tmp_path / "new", BuildOptions(strict=True))
     assert built.warnings == [] and built.notes == 1
     home = parse_html(built.config.output_path / "index.html")
@@ -353,3 +353,17 @@ def test_new_with_a_korean_title_on_an_english_site_marks_the_note_korean(site):
 ])
 def test_the_language_of_a_new_note_follows_its_title(title, site_language, lang):
     assert title_language(title, site_language) == lang
+
+
+def test_init_creates_an_about_page_in_the_menu_and_nowhere_else(site):
+    assert (site / "content/pages/about.md").is_file()
+    build(site, BuildOptions(strict=True))
+    out = site / "_site"
+    nav = parse_html(out / "index.html").find(".//nav[@class='site-nav']")
+    assert [a.get("href") for a in nav.iter("a")][-1] == "/about/"
+    assert parse_html(out / "about/index.html").find(".//main//h1").text == "About"
+    feed = (out / "feed.xml").read_text(encoding="utf-8")
+    assert "<title>About</title>" not in feed and "/about/" not in feed
+    digest = parse_html(out / "digest/index.html")
+    assert [a.text for a in digest.iterfind(".//article//h3/a")] == ["Attention Is All You Need"]
+    assert "About" not in (out / "papers.bib").read_text(encoding="utf-8")

@@ -32,6 +32,8 @@ class Permalinks:
     tag: str = "/tags/{slug}/"
     venue: str = "/venues/{slug}/"
     year: str = "/archive/{year}/"
+    page: str = "/{slug}/"
+    """A standalone page (content/pages/about.md -> /about/)."""
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,7 @@ def _convert(hint: typing.Any, value: object, path: str, problems: Problems):
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 _PATTERN_FIELDS = {"note": "{slug}", "category": "{slug}", "tag": "{slug}", "venue": "{slug}",
-                   "year": "{year}"}
+                   "year": "{year}", "page": "{slug}"}
 
 
 def _check_values(config: SiteConfig, problems: Problems) -> SiteConfig:

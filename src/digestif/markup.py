@@ -152,8 +152,8 @@ class _LinkTreeprocessor(Treeprocessor):
         for paragraph in root.findall("p"):
             text = "".join(paragraph.itertext())
             text = _PLACEHOLDER.sub(state.stash_text, text)
-            text = _INLINE_PLACEHOLDER.sub("", text)  # footnote marks: control characters
-            text = _ESCAPED_CHARACTER.sub(lambda m: chr(int(m.group(1))), text).strip()
+            text = _ESCAPED_CHARACTER.sub(lambda m: chr(int(m.group(1))), text)
+            text = _INLINE_PLACEHOLDER.sub("", text).strip()  # footnote marks, stashed HTML
             if text:
                 state.first_paragraph = " ".join(text.split())
                 break

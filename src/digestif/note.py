@@ -41,6 +41,11 @@ class Note:
     lang: str = ""
     """BCP 47 language of the note when it differs from the site's."""
     draft: bool = False
+    kind: str = "note"
+    """``note``, or ``page``: a standalone page (a file under ``content/pages/`` or
+    ``kind: page``), served at ``/<slug>/`` and never listed with the notes."""
+    menu: int | None = None
+    """A page's place in the site's navigation, lowest first; None keeps it out of the menu."""
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
     digest: str = ""
     """Hash of the file's bytes: what the build cache and page fingerprints key on."""

@@ -21,7 +21,7 @@ import jinja2.meta
 import jinja2.runtime
 from markupsafe import Markup
 
-from . import excerpts, i18n
+from . import excerpts, i18n, standalone
 from .cache import fingerprint
 from .config import DigestConfig
 from .errors import BuildError, Problem
@@ -85,6 +85,8 @@ class SiteContext:
     extra: dict = field(default_factory=dict)
     digest: DigestConfig = field(default_factory=DigestConfig)
     """``[digest]``: what digest entries show (``site.digest.show``)."""
+    menu: list = field(default_factory=list)
+    """Standalone pages that asked for a place in the navigation (``menu:``), in order."""
 
 
 def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
@@ -122,7 +124,7 @@ def site_context(site: Site) -> SiteContext:
         digest_url=site.url_for("digest/"), search_url=site.url_for("search/"),
         search_enabled=c.search.enabled, categories=site.categories, tags=site.tags,
         venues=site.venues, years=site.years, note_count=len(site.notes), extra=c.extra,
-        digest=c.digest,
+        digest=c.digest, menu=standalone.menu(site),
     )
 
 
@@ -290,6 +292,14 @@ class PageRenderer:
                             ("venue", self.site.venues), ("year", self.site.years)):
             yield from self.term_pages(kind, terms)
         yield from self._indexes()
+        yield from self.standalone_pages(self.site.pages)
+
+    def standalone_pages(self, pages) -> Iterator[PageJob | None]:
+        """About, Contact…: content/pages/ (standalone.py)."""
+        for view in pages:
+            page = self.page("page", view.title, view.path, view.lang, view.summary)
+            yield self.render(view.path, "page.html", f"{view.note.digest} {view.url}",
+                              page=page, page_note=view)
 
     def note_pages(self, notes: list[NoteView]) -> Iterator[PageJob | None]:
         for note in notes:
@@ -368,7 +378,8 @@ def _site_key(site: Site) -> str:
     """What every page may show of the whole site: settings, indexes and their sizes."""
     terms = [(t.kind, t.name, t.url, len(t.notes)) for group in (
         site.categories, site.tags, site.venues, site.years) for t in group]
-    return fingerprint(site.config, terms, len(site.notes), _words_key(site))
+    menu = [(p.title, p.url, p.note.menu) for p in standalone.menu(site)]
+    return fingerprint(site.config, terms, len(site.notes), _words_key(site), menu)
 
 
 def _words_key(site: Site) -> str:

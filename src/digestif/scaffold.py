@@ -25,6 +25,7 @@ from .slugs import SAFE_SLUG, slugify
 SCAFFOLD_DIR = Path(__file__).parent / "scaffold"
 NOTES_DIR = "content/papers"
 EXAMPLE_NOTE = f"{NOTES_DIR}/attention-is-all-you-need.md"
+ABOUT_PAGE = "content/pages/about.md"
 WORKFLOW = ".github/workflows/pages.yml"
 DEFAULT_TITLE = "Paper Notes"
 DEFAULT_BASE_URL = "http://localhost:8000/"
@@ -113,6 +114,7 @@ def site_files(title: str = DEFAULT_TITLE, base_url: str = DEFAULT_BASE_URL,
         CONFIG_FILE: _template("site.toml", __TITLE__=_quoted(title),
                                __BASE_URL__=_quoted(base_url)),
         EXAMPLE_NOTE: _template("example-note.md", __DATE__=today.isoformat()),
+        ABOUT_PAGE: _template("about.md"),
         "templates/README.md": _template("templates-README.md"),
         # static/ is copied to the site root, so it gets an invisible placeholder, not a README.
         "static/.gitkeep": "",
