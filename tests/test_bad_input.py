@@ -141,6 +141,7 @@ WRONG_TYPES = {
     "categories": "{a: 1}", "category": "[[a]]", "tags": "{a: 1}", "links": "[x]",
     "link": "[x]", "summary": "[x]", "excerpt": "{a: 1}", "paper": "[x]", "slug": "5",
     "draft": "3", "extra": "[1]", "lang": "[en]", "kind": "[page]", "menu": "[1]",
+    "image": "[x]",
 }
 
 

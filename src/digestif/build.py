@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import schedule, standalone
+from . import schedule, sharing, standalone
 from .cache import (
     CACHE_DIR,
     CachedNote,
@@ -161,6 +161,7 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, state: C
                    for source, entry in state.notes.items() if entry.detached}
         site = build_site(config, notes, bodies, problems, state.related, loaders)
         standalone.attach_pages(site, pages, bodies, problems, loaders)  # About, Contact…
+        sharing.attach_images(site, problems)  # files named by image: are published too
     copies = _copies(site, problems)
     problems.raise_if_errors(strict=options.strict)
     incremental = _can_update(state, config)

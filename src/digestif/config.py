@@ -107,6 +107,9 @@ class SiteConfig:
     """A custom domain for GitHub Pages; written to ``CNAME`` when set."""
     paginate: int = 10
     """Notes per page on the home, category and tag pages."""
+    image: str = ""
+    """The picture of a shared link (``og:image``) for pages and notes without one: a path on
+    the site (``/card.png``, a file in ``static/``) or an http(s) URL."""
     permalinks: Permalinks = field(default_factory=Permalinks)
     feed: FeedConfig = field(default_factory=FeedConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
@@ -245,6 +248,10 @@ def _check_values(config: SiteConfig, problems: Problems) -> SiteConfig:
     except (ZoneInfoNotFoundError, ValueError):
         problems.error(CONFIG_FILE, f"expected an IANA time zone such as Asia/Seoul, found "
                        f"{quote(config.timezone)}", field="timezone")
+    if config.image and not (config.image.startswith("/") or
+                             urlsplit(config.image).scheme in ("http", "https")):
+        problems.error(CONFIG_FILE, f"expected a path on the site such as /card.png or an "
+                       f"http(s) URL, found {quote(config.image)}", field="image")
     if config.paginate < 1:
         problems.error(CONFIG_FILE, f"expected a positive integer, found {config.paginate}",
                        field="paginate")

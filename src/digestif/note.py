@@ -41,6 +41,9 @@ class Note:
     lang: str = ""
     """BCP 47 language of the note when it differs from the site's."""
     draft: bool = False
+    image: str = ""
+    """The picture of the note's card when shared (``og:image``): a file beside the note, a
+    path on the site or an http(s) URL; else the first figure is used."""
     kind: str = "note"
     """``note``, or ``page``: a standalone page (a file under ``content/pages/`` or
     ``kind: page``), served at ``/<slug>/`` and never listed with the notes."""

@@ -33,6 +33,8 @@ KNOWN_KEYS = {
     "tags", "links", "summary", "slug", "draft", "extra", "lang",
     # Standalone pages (content/pages/ or kind: page) and their place in the menu.
     "kind", "menu",
+    # The picture shown when the note is shared (og:image).
+    "image",
     # Jekyll keys kept so existing notes build unchanged.
     "category", "layout", "link", "paper", "excerpt", "permalink",
 }
@@ -338,7 +340,7 @@ class _NoteBuilder:
             tags=self.string_list("tags"), links=self.links(),
             summary=self.text("summary") or self.text("excerpt"), paper=self.text("paper"),
             lang=self.text("lang"), draft=self.flag("draft"), extra=self.mapping("extra"),
-            digest=digest, kind=kind, menu=self.menu(kind),
+            digest=digest, kind=kind, menu=self.menu(kind), image=self.text("image"),
         )
         if self.failed:
             return None

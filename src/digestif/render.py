@@ -21,7 +21,7 @@ import jinja2.meta
 import jinja2.runtime
 from markupsafe import Markup
 
-from . import excerpts, i18n, standalone
+from . import excerpts, i18n, sharing, standalone
 from .cache import fingerprint
 from .config import DigestConfig
 from .errors import BuildError, Problem
@@ -87,6 +87,8 @@ class SiteContext:
     """``[digest]``: what digest entries show (``site.digest.show``)."""
     menu: list = field(default_factory=list)
     """Standalone pages that asked for a place in the navigation (``menu:``), in order."""
+    image: str = ""
+    """The absolute URL of the site's card image (site.toml ``image``), or ""."""
 
 
 def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
@@ -124,7 +126,7 @@ def site_context(site: Site) -> SiteContext:
         digest_url=site.url_for("digest/"), search_url=site.url_for("search/"),
         search_enabled=c.search.enabled, categories=site.categories, tags=site.tags,
         venues=site.venues, years=site.years, note_count=len(site.notes), extra=c.extra,
-        digest=c.digest, menu=standalone.menu(site),
+        digest=c.digest, menu=standalone.menu(site), image=sharing.site_image(site),
     )
 
 
