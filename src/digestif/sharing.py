@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from html import unescape
 from pathlib import PurePosixPath
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import Problems
 from .model import NoteView, Site
@@ -44,11 +44,24 @@ def note_image(view: NoteView, site: Site) -> tuple[str, str]:
         return site.permalink_for(_beside(view, image)), ""
     for figure in _FIRST_IMAGE.finditer(view.html):
         url = urljoin(view.permalink, unescape(figure.group(1)))
-        # Social sites show no SVG (nor data: URLs): take the first figure they can show.
-        if is_url(url) and not urlsplit(url).path.lower().endswith(".svg"):
+        # Social sites show no SVG (nor data: URLs): take the first figure they can show, and
+        # one the site publishes (a missing figure is warned about already).
+        if is_url(url) and not urlsplit(url).path.lower().endswith(".svg") and \
+                _published(url, site):
             alt = _ALT.search(figure.group(0))
             return url, unescape(alt.group(1)) if alt else ""
     return site_image(site), ""
+
+
+def _published(url: str, site: Site) -> bool:
+    """A URL elsewhere is taken on trust; one on this site must be a file the build copies."""
+    base = site.config.base_url
+    if not url.startswith(base):
+        return True
+    path = unquote(urlsplit(url).path).removeprefix(site.config.base_path)
+    copied = site.assets.get(path)
+    root = site.config.site_dir
+    return (root / copied[0]).is_file() if copied else (root / "static" / path).is_file()
 
 
 def _beside(view: NoteView, image: str) -> str:
