@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import schedule, sharing, standalone
+from . import schedule
 from .cache import (
     CACHE_DIR,
     CachedNote,
@@ -148,7 +148,8 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, state: C
         notes, left_out = schedule.leave_out(
             parse_sources(sources, config, state, problems, drafts=True), options.drafts,
             options.future, now)
-        notes, pages = standalone.split(notes)
+        notes, pages = [n for n in notes if n.kind != "page"], \
+            [n for n in notes if n.kind == "page"]  # standalone pages: About, Contact…
     # Notes that failed to parse are left out, but the build goes on to the model so that URL
     # clashes among the others are reported in the same run.
     with _stage("markdown"):
@@ -156,6 +157,7 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, state: C
     for body in bodies.values():
         problems.extend(list(body.problems))
     with _stage("model"):
+        from . import sharing, standalone
         from .model import build_site
         loaders = {source: functools.partial(note_html, state, entry.note)
                    for source, entry in state.notes.items() if entry.detached}
