@@ -13,7 +13,8 @@ from conftest import copy_site, parse_html, write_note
 from digestif.build import BuildOptions, build
 from digestif.cli import main
 
-DRAFT = "---\ntitle: Half-written thoughts\ndate: 2024-03-01\ndraft: true\n---\n- Not yet.\n"
+DRAFT = ("---\ntitle: Half-written thoughts\ndate: 2024-03-01\ndraft: true\ntags: [ssm]\n---\n"
+         "- Not yet.\n")
 
 
 def future_note(delta: timedelta) -> str:
@@ -34,6 +35,7 @@ def site(tmp_path):
 
 
 def test_a_draft_built_with_drafts_says_so_on_its_page_and_in_every_list(site):
+    write_note(site, "papers/peer.md", "---\ntitle: Peer\ndate: 2024-02-01\ntags: [ssm]\n---\nx\n")
     build(site, BuildOptions(drafts=True))
     out = site / "_site"
     page = parse_html(out / "papers/draft/index.html")
@@ -47,6 +49,9 @@ def test_a_draft_built_with_drafts_says_so_on_its_page_and_in_every_list(site):
         assert not [line for line in others if line.endswith(" Draft")], listing
     only = parse_html(out / "papers/only/index.html")
     assert only.find(".//p[@class='draft-notice']") is None
+    peer = parse_html(out / "papers/peer/index.html")
+    related = {text_of(li) for li in peer.iterfind(".//section[@class='related']//li")}
+    assert related == {"Half-written thoughts Draft"}  # related papers mark it too
 
 
 def test_without_drafts_the_draft_is_not_published(site):
