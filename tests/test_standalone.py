@@ -9,7 +9,8 @@ import re
 import pytest
 from lxml import etree
 
-from conftest import copy_site, parse_html, write_note
+from conftest import copy_site, parse_html, search_fragments, write_note
+from digestif import search
 from digestif.build import BuildOptions, build
 from digestif.errors import BuildError
 
@@ -130,3 +131,18 @@ def test_bad_kind_and_menu_values_are_reported(site):
     write_note(site, "pages/odd.md", "---\ntitle: Odd\nmenu: first\n---\n")
     with pytest.raises(BuildError, match="expected a whole number"):
         build(site, BuildOptions())
+
+
+@pytest.mark.skipif(search.find_pagefind() is None,
+                    reason="Pagefind not installed: pip install -e .")
+@pytest.mark.parametrize("note_pattern", ["/papers/{slug}/", "/{slug}/"])
+def test_pages_are_never_search_results(site, note_pattern):
+    """Also when notes live at /<slug>/ too, so Pagefind's file glob takes pages in: the page
+    template carries no data-pagefind-body, and the index keeps to the notes."""
+    toml = (site / "site.toml").read_text(encoding="utf-8")
+    (site / "site.toml").write_text(toml + f'\n[permalinks]\nnote = "{note_pattern}"\n',
+                                    encoding="utf-8")
+    build(site, BuildOptions())
+    urls = set(search_fragments(site / "_site"))
+    assert urls and not [u for u in urls if u.rstrip("/").rsplit("/", 1)[-1] in
+                         ("about", "colophon", "contact")]
