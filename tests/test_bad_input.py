@@ -140,7 +140,8 @@ WRONG_TYPES = {
     "authors": "{a: b}", "arxiv": "[1]", "doi": "[x]", "task": "{a: 1}",
     "categories": "{a: 1}", "category": "[[a]]", "tags": "{a: 1}", "links": "[x]",
     "link": "[x]", "summary": "[x]", "excerpt": "{a: 1}", "paper": "[x]", "slug": "5",
-    "draft": "3", "extra": "[1]", "lang": "[en]",
+    "draft": "3", "extra": "[1]", "lang": "[en]", "kind": "[page]", "menu": "[1]",
+    "image": "[x]",
     # Jekyll keys the reader maps (migrate, issue 15).
     "subtitle": "[x]", "published": "3", "description": "[x]", "last_modified_at": "[2024]",
     "arxiv_id": "[1]", "arxiv_url": "{a: 1}", "paper_url": "[x]", "code_url": "5",

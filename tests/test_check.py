@@ -267,17 +267,20 @@ def test_external_links_head_then_get_timeout_and_summary(site_copy, server, cap
     site = site_copy("minimal")
     links = "\n".join(f"- [{name}]({server}/{name})" for name in
                       ("ok", "missing", "no-head", "redirect", "slow", "limited"))
-    write_note(site, "papers/web.md", f"---\ntitle: Web\ndate: 2024-02-02\n---\n{links}\n")
+    # A summary keeps the list on the note's page: a note that is only bullets shows them in
+    # the digest and on list pages too, and each link would be "on 4 other pages".
+    write_note(site, "papers/web.md",
+               f"---\ntitle: Web\ndate: 2024-02-02\nsummary: Links.\n---\n{links}\n")
     assert main(["check", str(site), "--external", "--timeout", "0.5"]) == 1
     out, err = capsys.readouterr()
     errors = errors_of(err)
     assert errors[:2] == [
-        f"content/papers/web.md:6: papers/web/index.html -> {server}/missing (HTTP 404 Not Found; "
+        f"content/papers/web.md:7: papers/web/index.html -> {server}/missing (HTTP 404 Not Found; "
         "also in feed.xml)",
-        f"content/papers/web.md:9: papers/web/index.html -> {server}/slow (no answer within 0.5 s;"
+        f"content/papers/web.md:10: papers/web/index.html -> {server}/slow (no answer within 0.5 s;"
         " also in feed.xml)"]
     assert not [e for e in errors if "/ok" in e or "/no-head" in e or "/redirect" in e]
-    assert (f"warning: content/papers/web.md:10: papers/web/index.html -> {server}/limited "
+    assert (f"warning: content/papers/web.md:11: papers/web/index.html -> {server}/limited "
             "(rate limited (HTTP 429), not counted as broken; also in feed.xml)") in err
     assert "external links: 6 URLs: 3 answered, 2 broken, 1 rate-limited" in out
     assert ("HEAD", "/no-head") in _Handler.hits and ("GET", "/no-head") in _Handler.hits

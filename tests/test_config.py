@@ -35,8 +35,8 @@ def test_every_problem_is_reported_with_its_key_path(tmp_path):
     assert messages(tmp_path, 'titel = "x"\npaginate = "ten"\n[feed]\nentries = "ten"\n'
                               'full_content = 1\n[permalinks]\nnote = "/p/"\n') == [
         "site.toml: titel: unknown key; expected one of author, base_url, categories, cname, "
-        "description, extra, feed, language, markdown, output_dir, paginate, permalinks, "
-        "search, timezone, title",
+        "description, digest, extra, feed, image, language, markdown, output_dir, paginate, "
+        "permalinks, search, timezone, title",
         'site.toml: paginate: expected an integer, found "ten"',
         'site.toml: feed.entries: expected an integer, found "ten"',
         "site.toml: feed.full_content: expected true or false, found 1",

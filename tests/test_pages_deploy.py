@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import html
 import http.server
+import json
 import re
 import shlex
 import threading
@@ -22,9 +23,16 @@ import yaml
 from lxml import etree
 
 from conftest import REPO, copy_site
+from digestif import __version__
 from digestif.build import BuildOptions, build
 from digestif.cli import main
-from digestif.scaffold import REPOSITORY_INSTALL, SITE_INSTALL, init_site, pages_workflow
+from digestif.scaffold import (
+    REPOSITORY_INSTALL,
+    init_site,
+    install_requirement,
+    pages_workflow,
+    site_install,
+)
 
 PUBLIC_ROOT = "https://user.github.io/"
 PROJECT = "repo"
@@ -127,12 +135,41 @@ def test_repository_workflow_is_the_init_template_installing_this_checkout():
     assert install == ["pip install ."]
 
 
-def test_init_workflow_installs_digestif_from_pypi():
-    steps = load_workflow(pages_workflow(SITE_INSTALL))["jobs"]["build"]["steps"]
-    assert "pip install digestif" in [s.get("run") for s in steps]
+def test_init_workflow_pins_the_digestif_version_that_created_the_site():
+    steps = load_workflow(pages_workflow(site_install("")))["jobs"]["build"]["steps"]
+    assert f'pip install "digestif=={__version__}"' in [s.get("run") for s in steps]
     assert step_using(steps, "actions/setup-python")["with"]["cache-dependency-path"] == \
         "site.toml"
-    assert "__" not in pages_workflow(SITE_INSTALL)
+    assert "__" not in pages_workflow(site_install(""))
+
+
+def git_origin(url: str, revision: str = "v" + __version__) -> str:
+    return json.dumps({"url": url, "vcs_info": {"vcs": "git", "commit_id": "0" * 40,
+                                                "requested_revision": revision}})
+
+
+def test_a_digestif_installed_from_git_pins_that_repository_and_tag():
+    requirement = install_requirement(git_origin("https://github.com/someone/digestif"))
+    assert requirement == f"digestif @ git+https://github.com/someone/digestif@v{__version__}"
+
+
+def test_a_digestif_installed_from_a_branch_pins_the_commit_it_was_installed_at():
+    requirement = install_requirement(git_origin("https://github.com/someone/digestif", "main"))
+    assert requirement.endswith("@" + "0" * 40)
+
+
+def test_a_token_in_the_clone_url_never_reaches_the_workflow():
+    origin = git_origin("https://x-access-token:SECRET@github.com/someone/digestif")
+    assert "SECRET" not in pages_workflow(site_install(origin))
+    assert "git+https://github.com/someone/digestif@" in pages_workflow(site_install(origin))
+
+
+@pytest.mark.parametrize("origin", [
+    "", "not json", json.dumps({"url": "file:///tmp/digestif", "dir_info": {"editable": True}}),
+    json.dumps({"url": "file:///tmp/digestif-0.1.0-py3-none-any.whl", "archive_info": {}}),
+])
+def test_a_local_or_index_install_pins_the_released_version(origin):
+    assert install_requirement(origin) == f"digestif=={__version__}"
 
 
 # ---------------------------------------------------------------------------- Pages files

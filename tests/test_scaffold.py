@@ -27,6 +27,7 @@ from digestif.scaffold import (
     ScaffoldError,
     init_site,
     new_note,
+    title_language,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -69,8 +70,8 @@ def offline(url: str, timeout: float) -> bytes:
 def test_init_creates_a_site_that_builds_strictly_without_warnings(tmp_path):
     result = init_site(tmp_path / "new", title="Reading Group", today=TODAY)
     assert set(result.created) == {
-        "site.toml", EXAMPLE_NOTE, "templates/README.md", "static/.gitkeep", ".gitignore",
-        ".github/workflows/pages.yml"}
+        "site.toml", EXAMPLE_NOTE, "content/pages/about.md", "templates/README.md",
+        "static/.gitkeep", ".gitignore", ".github/workflows/pages.yml"}
     built = build(tmp_path / "new", BuildOptions(strict=True))
     assert built.warnings == [] and built.notes == 1
     home = parse_html(built.config.output_path / "index.html")
@@ -333,3 +334,36 @@ def test_new_command_fails_on_an_existing_note(site, capsys):
     assert main(["new", "X", "--site", str(site)]) == 0
     assert main(["new", "X", "--site", str(site)]) == 1
     assert "already exists" in capsys.readouterr().err
+
+
+def test_new_with_a_korean_title_on_an_english_site_marks_the_note_korean(site):
+    result = new_note(site, NoteRequest(title="초해상도 확산 모델 정리"), today=TODAY)
+    assert read(site, result.path).lang == "ko"
+    build(site, BuildOptions(strict=True))
+    page = (site / "_site" / result.path.relative_to(site / "content").with_suffix("")
+            / "index.html")
+    assert parse_html(page).get("lang") == "ko"
+
+
+@pytest.mark.parametrize(("title", "site_language", "lang"), [
+    ("초해상도 확산 모델", "en", "ko"), ("초해상도 확산 모델", "ko-KR", ""),
+    ("Chain-of-Zoom: 초해상도를 극한까지", "en-US", "ko"), ("拡散モデルによる超解像", "en", "ja"),
+    ("大语言模型的低秩适配", "en", "zh"), ("LoRA", "ko", ""),
+    ("Attention Is All You Need", "en", ""),
+])
+def test_the_language_of_a_new_note_follows_its_title(title, site_language, lang):
+    assert title_language(title, site_language) == lang
+
+
+def test_init_creates_an_about_page_in_the_menu_and_nowhere_else(site):
+    assert (site / "content/pages/about.md").is_file()
+    build(site, BuildOptions(strict=True))
+    out = site / "_site"
+    nav = parse_html(out / "index.html").find(".//nav[@class='site-nav']")
+    assert [a.get("href") for a in nav.iter("a")][-1] == "/about/"
+    assert parse_html(out / "about/index.html").find(".//main//h1").text == "About"
+    feed = (out / "feed.xml").read_text(encoding="utf-8")
+    assert "<title>About</title>" not in feed and "/about/" not in feed
+    digest = parse_html(out / "digest/index.html")
+    assert [a.text for a in digest.iterfind(".//article//h3/a")] == ["Attention Is All You Need"]
+    assert "About" not in (out / "papers.bib").read_text(encoding="utf-8")

@@ -77,7 +77,22 @@ def test_titles_weigh_more_than_body_text(indexed):
     out, _ = indexed
     article = parse_html(out / "papers" / "lora" / "index.html").find(
         ".//article[@data-pagefind-body]")
-    assert article.find(".//h1").get("data-pagefind-weight") == "10"
+    [title] = [p for p in article.iter("p") if p.get("data-pagefind-weight") == "10"]
+    assert title.text == "LoRA: Low-Rank Adaptation of Large Language Models"
+
+
+def test_excerpts_start_with_what_the_note_says_not_its_title_venue_and_labels(indexed):
+    """The header is searchable through a copy at the end of the indexed text: an excerpt of
+    the start of a note is its summary and body, not the title, venue, categories and tags the
+    result shows already."""
+    out, _ = indexed
+    text = fragments(out)["/papers/lora/"]["content"]
+    body = text.index("two thin matrices")
+    for label in ("LoRA: Low-Rank Adaptation of Large Language Models", "ICLR 2022",
+                  "Efficient Tuning", "peft", "Yelong Shen"):
+        assert text.find(label) > body, label  # searchable, after the body only
+        assert text.count(label) == 1, label
+    assert text.startswith("Freeze the pretrained weights and learn a low-rank update")
 
 
 def test_list_pages_carry_no_pagefind_body(indexed):

@@ -115,6 +115,19 @@ def test_markup_written_in_a_note_shows_as_text_in_the_excerpt(browser, site_url
     assert excerpt.find_elements(By.CSS_SELECTOR, "*:not(mark)") == []
 
 
+def test_a_note_found_by_a_tag_shows_its_own_words_not_its_title_and_labels(browser, site_url):
+    found = search_page(browser, site_url, "peft")  # a tag of the LoRA note, in no body
+    assert found[0]["title"] == "LoRA: Low-Rank Adaptation of Large Language Models"
+    excerpt = browser.find_element(By.CSS_SELECTOR, ".search-page .search-excerpt").text
+    assert excerpt.startswith("Freeze the pretrained weights")
+    assert "ICLR 2022" not in excerpt and "Efficient Tuning" not in excerpt
+
+
+def test_a_match_in_the_body_keeps_pagefinds_highlighted_excerpt(browser, site_url):
+    found = search_page(browser, site_url, "matrices")
+    assert any(mark.lower().startswith("matri") for mark in found[0]["marks"])
+
+
 AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 

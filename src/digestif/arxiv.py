@@ -97,6 +97,72 @@ def parse_response(body: bytes, arxiv_id: str) -> ArxivPaper:
     )
 
 
+# One request for many ids; the API pages results, so ask for as many as there are ids.
+LIST_URL = "https://export.arxiv.org/api/query?id_list={ids}&max_results={count}"
+# The API documents 2,000 results per request at most; past it, ask in several runs.
+MAX_IDS = 2000
+
+
+def fetch_papers(arxiv_ids: list[str], fetch: Fetch = http_get,
+                 timeout: float = TIMEOUT_SECONDS) -> tuple[list[ArxivPaper], list[str]]:
+    """The records of ``arxiv_ids`` in one API call: (papers in the order asked, ids arXiv
+    does not know). Raises ArxivError when the API cannot be reached or refuses the request:
+    then there is nothing, never a part."""
+    if len(arxiv_ids) > MAX_IDS:
+        raise ArxivError(f"{len(arxiv_ids)} ids in one request; the arXiv API answers "
+                         f"{MAX_IDS} at most")
+    url = LIST_URL.format(ids=",".join(quote(i, safe="./") for i in arxiv_ids),
+                          count=len(arxiv_ids))
+    try:
+        body = fetch(url, timeout)
+    except urllib.error.HTTPError as exc:
+        raise ArxivError(f"the arXiv API answered HTTP {exc.code} {exc.reason}") from exc
+    except urllib.error.URLError as exc:
+        raise ArxivError(f"could not reach the arXiv API ({exc.reason})") from exc
+    except TimeoutError as exc:
+        raise ArxivError(f"the arXiv API did not answer within {timeout:g} s") from exc
+    except OSError as exc:
+        raise ArxivError(f"could not reach the arXiv API ({exc})") from exc
+    return parse_entries(body, arxiv_ids)
+
+
+def parse_entries(body: bytes, arxiv_ids: list[str]) -> tuple[list[ArxivPaper], list[str]]:
+    """Read the API's Atom answer for several ids, matching entries to ids by their own id."""
+    import feedparser
+
+    feed = feedparser.parse(body)
+    if feed.bozo and not feed.entries and not feed.feed:
+        raise ArxivError(f"the arXiv API's answer is not an Atom feed "
+                         f"({feed.get('bozo_exception')})")
+    found: dict[str, ArxivPaper] = {}
+    for entry in feed.entries:
+        if "/api/errors" in entry.get("id", ""):
+            raise ArxivError(f"arXiv refused the request: {_one_line(entry.get('summary'))}")
+        entry_id = _id_of(entry.get("id", ""))
+        if entry_id and _one_line(entry.get("title")):
+            found[entry_id] = _paper(entry, entry_id)
+    papers = [found[i] for i in arxiv_ids if i in found]
+    return papers, [i for i in arxiv_ids if i not in found]
+
+
+def _id_of(entry_id: str) -> str:
+    """``http://arxiv.org/abs/2106.09685v2`` -> ``2106.09685``."""
+    tail = entry_id.split("/abs/", 1)[-1] if "/abs/" in entry_id else ""
+    return re.sub(r"v\d+$", "", tail)
+
+
+def _paper(entry, arxiv_id: str) -> ArxivPaper:
+    return ArxivPaper(
+        arxiv_id=arxiv_id,
+        title=_one_line(entry.get("title")),
+        authors=tuple(name for a in entry.get("authors", []) if (name := _one_line(a.get("name")))),
+        summary=_one_line(entry.get("summary")),
+        doi=_one_line(entry.get("arxiv_doi")),
+        links=(("arXiv", f"https://arxiv.org/abs/{arxiv_id}"),
+               ("PDF", f"https://arxiv.org/pdf/{arxiv_id}")),
+    )
+
+
 def _one_line(text: str | None) -> str:
     """arXiv wraps titles and abstracts at ~80 columns; the note wants them on one line."""
     return re.sub(r"\s+", " ", text or "").strip()

@@ -19,9 +19,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import schedule
 from .cache import (
     CACHE_DIR,
     CachedNote,
@@ -40,6 +42,7 @@ from .config import SiteConfig, load_config
 from .console import Console
 from .errors import BuildError, Problem, Problems
 from .reader import NoteFile, find_notes, parse_note
+from .schedule import LeftOut
 from .search import IndexStats, SearchIndexer
 from .theme import THEME_DIR
 from .writer import WriteResult, output_token, produced, update_site, write_site
@@ -63,6 +66,8 @@ class BuildOptions:
     out: Path | None = None
     base_url: str | None = None
     drafts: bool = False
+    future: bool = False
+    """Also publish notes dated after the build (left out by default, as Jekyll and Hugo do)."""
     strict: bool = False
     use_cache: bool = True
     """False ignores and does not update .digestif-cache/: a cold, full build."""
@@ -88,6 +93,8 @@ class BuildResult:
     """Nothing the site is made from changed since the last build: nothing was done."""
     index_search: Callable[[], object] | None = None
     """With ``search_later``: the job that brings the search index up to date."""
+    left_out: LeftOut = field(default_factory=LeftOut)
+    """Drafts and future-dated notes this build did not publish."""
 
 
 @dataclass
@@ -128,24 +135,35 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, state: C
         sources = read_sources(config, problems, state)
         inputs = _inputs_key(config, options, sources)
         stats_changed = _remember_stats(state, sources, started_ns)
-        if not problems.errors and _unchanged(state, inputs, config):
+        now = datetime.now(UTC)
+        last_left_out = schedule.load(config.site_dir) if options.use_cache else LeftOut()
+        if not problems.errors and _unchanged(state, inputs, config) and \
+                not schedule.release_due(last_left_out, now):
             if stats_changed and options.use_cache:
                 save_cache(config.site_dir, state, manifest_only=True)
             return BuildResult(config, *state.counts, 0, time.perf_counter() - started,
-                               list(state.warnings), cache=state, unchanged=True)
+                               list(state.warnings), cache=state, unchanged=True,
+                               left_out=last_left_out)
         load_rest(config.site_dir, state)
-        notes = parse_sources(sources, config, state, problems, options.drafts)
+        notes, left_out = schedule.leave_out(
+            parse_sources(sources, config, state, problems, drafts=True), options.drafts,
+            options.future, now)
+        notes, pages = [n for n in notes if n.kind != "page"], \
+            [n for n in notes if n.kind == "page"]  # standalone pages: About, Contact…
     # Notes that failed to parse are left out, but the build goes on to the model so that URL
     # clashes among the others are reported in the same run.
     with _stage("markdown"):
-        bodies = render_bodies(notes, state, config, console)
+        bodies = render_bodies(notes + pages, state, config, console)
     for body in bodies.values():
         problems.extend(list(body.problems))
     with _stage("model"):
+        from . import sharing, standalone
         from .model import build_site
         loaders = {source: functools.partial(note_html, state, entry.note)
                    for source, entry in state.notes.items() if entry.detached}
         site = build_site(config, notes, bodies, problems, state.related, loaders)
+        standalone.attach_pages(site, pages, bodies, problems, loaders)  # About, Contact…
+        sharing.attach_images(site, problems)  # files named by image: are published too
     copies = _copies(site, problems)
     problems.raise_if_errors(strict=options.strict)
     incremental = _can_update(state, config)
@@ -167,9 +185,10 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, state: C
     _remember(state, site, output, copies, inputs, warnings, (len(notes), pages))
     if options.use_cache:
         save_cache(config.site_dir, state)
+        schedule.save(config.site_dir, left_out)
     return BuildResult(config, len(notes), pages, written.files,
                        time.perf_counter() - started, warnings, site, search.stats, state,
-                       index_search=index_later)
+                       index_search=index_later, left_out=left_out)
 
 
 def _load_config(site_dir: Path, options: BuildOptions) -> SiteConfig:
@@ -261,11 +280,6 @@ def parse_sources(sources: list[Source], config: SiteConfig, state: CacheState,
         entries[source.file.source] = entry
         problems.extend(list(entry.problems))
     state.notes = entries  # files that are gone leave the cache too
-    left_out = [e.note.source for e in entries.values() if e.note and e.note.draft]
-    if left_out and not drafts:  # -v says so (migrate, issue 15)
-        log.info("%d draft%s left out (draft: true or Jekyll's published: false; build "
-                 "--drafts shows them): %s", len(left_out), "s" * (len(left_out) != 1),
-                 ", ".join(left_out[:5]) + (", …" if len(left_out) > 5 else ""))
     return [e.note for e in entries.values() if e.note and (drafts or not e.note.draft)]
 
 
@@ -305,10 +319,11 @@ def _parallel_map(count: int) -> Iterator[Callable]:
 
 def _inputs_key(config: SiteConfig, options: BuildOptions, sources: list[Source]) -> str:
     """Everything a build reads: settings, note bytes, templates, theme and static files."""
-    folders = (config.site_dir / "templates", config.site_dir / "static", THEME_DIR)
+    folders = (config.site_dir / "templates", config.site_dir / "static",
+               config.site_dir / "i18n", THEME_DIR)
     files = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for folder in folders
              if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
-    return fingerprint(config, options.drafts, options.strict, files,
+    return fingerprint(config, options.drafts, options.future, options.strict, files,
                        [(s.file.source, s.digest) for s in sources])
 
 

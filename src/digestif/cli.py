@@ -79,13 +79,15 @@ def _add_build(commands) -> None:
                         help="treat warnings (unknown keys, bad math, broken links) as errors")
     parser.add_argument("--no-cache", dest="use_cache", action="store_false",
                         help="ignore .digestif-cache/ and rebuild everything")
+    parser.add_argument("--future", action="store_true",
+                        help="include notes dated after now (left out by default)")
     parser.set_defaults(run=_run_build)
 
 
 def _run_build(args: argparse.Namespace) -> int:
     console = Console(quiet=args.quiet)
     options = BuildOptions(out=args.out, base_url=args.base_url, drafts=args.drafts,
-                           strict=args.strict, use_cache=args.use_cache)
+                           future=args.future, strict=args.strict, use_cache=args.use_cache)
     return run_build(args.site_dir, options, console)
 
 
@@ -102,12 +104,15 @@ def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
         return 1
     console.problems(result.warnings)
     output = os.path.relpath(result.config.output_path)
+    left_out = result.left_out.summary()
+    left_out = f"; {left_out}" if left_out else ""
     if result.unchanged:
         console.success(f"nothing changed since the last build ({result.notes} notes, "
-                        f"{result.pages} pages, checked in {result.seconds:.2f} s) -> {output}")
+                        f"{result.pages} pages, checked in {result.seconds:.2f} s{left_out}) "
+                        f"-> {output}")
     else:
         console.success(f"built {result.notes} notes into {result.pages} pages "
-                        f"({result.files} files written) in {result.seconds:.2f} s"
+                        f"({result.files} files written) in {result.seconds:.2f} s{left_out}"
                         f"{_math_warnings(result.warnings)} -> {output}")
     return 0
 

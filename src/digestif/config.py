@@ -32,6 +32,8 @@ class Permalinks:
     tag: str = "/tags/{slug}/"
     venue: str = "/venues/{slug}/"
     year: str = "/archive/{year}/"
+    page: str = "/{slug}/"
+    """A standalone page (content/pages/about.md -> /about/)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,19 @@ class SearchConfig:
 
 
 @dataclass(frozen=True)
+class DigestConfig:
+    """What each entry of the digest page says (``[digest]``)."""
+
+    show: str = "summary"
+    """``"summary"``: the summary, or the note's bullets when it has none (a brief note that is
+    only a list); ``"bullets"``: the note's first list, or the summary when it has no list;
+    ``"both"``: the summary and then the bullets."""
+
+
+DIGEST_SHOWS = ("summary", "bullets", "both")
+
+
+@dataclass(frozen=True)
 class CategoryConfig:
     """Extra information about one category, keyed by its name as notes write it."""
 
@@ -93,10 +108,14 @@ class SiteConfig:
     """A custom domain for GitHub Pages; written to ``CNAME`` when set."""
     paginate: int = 10
     """Notes per page on the home, category and tag pages."""
+    image: str = ""
+    """The picture of a shared link (``og:image``) for pages and notes without one: a path on
+    the site (``/card.png``, a file in ``static/``) or an http(s) URL."""
     permalinks: Permalinks = field(default_factory=Permalinks)
     feed: FeedConfig = field(default_factory=FeedConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
     categories: dict[str, CategoryConfig] = field(default_factory=dict)
     extra: dict[str, typing.Any] = field(default_factory=dict)
     """Free-form values for templates (``site.extra``)."""
@@ -208,7 +227,7 @@ def _convert(hint: typing.Any, value: object, path: str, problems: Problems):
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
 _PATTERN_FIELDS = {"note": "{slug}", "category": "{slug}", "tag": "{slug}", "venue": "{slug}",
-                   "year": "{year}"}
+                   "year": "{year}", "page": "{slug}"}
 
 
 def _check_values(config: SiteConfig, problems: Problems) -> SiteConfig:
@@ -230,6 +249,10 @@ def _check_values(config: SiteConfig, problems: Problems) -> SiteConfig:
     except (ZoneInfoNotFoundError, ValueError):
         problems.error(CONFIG_FILE, f"expected an IANA time zone such as Asia/Seoul, found "
                        f"{quote(config.timezone)}", field="timezone")
+    if config.image and not (config.image.startswith("/") or
+                             urlsplit(config.image).scheme in ("http", "https")):
+        problems.error(CONFIG_FILE, f"expected a path on the site such as /card.png or an "
+                       f"http(s) URL, found {quote(config.image)}", field="image")
     if config.paginate < 1:
         problems.error(CONFIG_FILE, f"expected a positive integer, found {config.paginate}",
                        field="paginate")
@@ -239,6 +262,9 @@ def _check_values(config: SiteConfig, problems: Problems) -> SiteConfig:
     if config.markdown.math not in MATH_RULES:
         problems.error(CONFIG_FILE, f"expected one of {', '.join(MATH_RULES)}, found "
                        f"{quote(config.markdown.math)}", field="markdown.math")
+    if config.digest.show not in DIGEST_SHOWS:
+        problems.error(CONFIG_FILE, f"expected one of {', '.join(DIGEST_SHOWS)}, found "
+                       f"{quote(config.digest.show)}", field="digest.show")
     for name, placeholder in _PATTERN_FIELDS.items():
         pattern = getattr(config.permalinks, name)
         if not pattern.startswith("/") or placeholder not in pattern or ".." in pattern:

@@ -11,8 +11,12 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
 
+from markupsafe import Markup
+
 from . import __version__
 from .cache import fingerprint
+from .feed_entry import entry_header
+from .i18n import Translations
 from .model import NoteView, Site, Term
 from .render import RenderedPages, shown_keys
 
@@ -34,6 +38,7 @@ def render_feeds(site: Site, previous: dict[str, str] | None = None) -> Rendered
     """``feed.xml`` and ``<category path>/feed.xml`` for every category; a feed whose entries
     and settings are unchanged since ``previous`` (fingerprints) is not made again."""
     result = RenderedPages({}, set(), {})
+    words = Translations(site.config.site_dir)  # the entry headers' labels
     feeds = [("feed.xml", site.notes, site.config.title, "", None)]
     for category in site.categories:
         directory = category.path.removesuffix("index.html")
@@ -42,17 +47,17 @@ def render_feeds(site: Site, previous: dict[str, str] | None = None) -> Rendered
     for path, notes, title, home, category in feeds:
         entries = notes[:site.config.feed.entries]
         key = fingerprint(__version__, site.config, title, category and category.description,
-                          shown_keys(entries))
+                          shown_keys(entries), words.key(site.config.language))
         result.keys[path] = key
         if (previous or {}).get(path) == key:
             result.kept.add(path)
         else:
-            result.pages[path] = _atom(site, entries, title, path, home, category)
+            result.pages[path] = _atom(site, entries, title, path, home, category, words)
     return result
 
 
 def _atom(site: Site, notes: list[NoteView], title: str, self_path: str, home_path: str,
-          category: Term | None = None) -> bytes:
+          category: Term | None = None, words: Translations | None = None) -> bytes:
     config = site.config
     # Imported here: feedgen loads lxml, and most rebuilds change no feed at all.
     from feedgen.feed import FeedGenerator
@@ -69,8 +74,9 @@ def _atom(site: Site, notes: list[NoteView], title: str, self_path: str, home_pa
     feed.generator("digestif", __version__)
     entries = notes
     feed.updated(max((_updated(n) for n in entries), default=datetime(1970, 1, 1, tzinfo=UTC)))
+    words = words or Translations(site.config.site_dir)
     for note in entries:
-        _add_entry(feed, note, site)
+        _add_entry(feed, note, site, words)
     return feed.atom_str(pretty=True)
 
 
@@ -78,7 +84,7 @@ def _updated(note: NoteView) -> datetime:
     return note.note.updated or note.date
 
 
-def _add_entry(feed, note: NoteView, site: Site) -> None:
+def _add_entry(feed, note: NoteView, site: Site, words: Translations) -> None:
     entry = feed.add_entry(order="append")
     entry.id(note.permalink)
     entry.title(note.title)
@@ -91,8 +97,12 @@ def _add_entry(feed, note: NoteView, site: Site) -> None:
                        scheme=urljoin(site.config.base_url, category.url))
     if note.summary:
         entry.summary(note.summary)
+    # Above the body, what the page's header shows: venue, authors, task, links, categories.
+    header = entry_header(note, site, words)
     if site.config.feed.full_content:
-        entry.content(absolute_links(note.html, note.permalink), type="html")
+        entry.content(header + absolute_links(note.html, note.permalink), type="html")
+    elif header:
+        entry.content(header + str(Markup("<p>{}</p>").format(note.summary)), type="html")
 
 
 def render_sitemap(site: Site, page_paths: list[str]) -> str:

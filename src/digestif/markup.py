@@ -150,6 +150,9 @@ class _RawHtmlLinks(Postprocessor):
         return f"{match.group(1)}{quote_mark}{escape(marked, quote=True)}{quote_mark}"
 
 
+_INLINE_PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
+
+
 class _LinkTreeprocessor(Treeprocessor):
     """Marks links that depend on the site and notes the first paragraph."""
 
@@ -165,10 +168,13 @@ class _LinkTreeprocessor(Treeprocessor):
                 element.set(attribute, state.mark_link(element.get(attribute)))
             if element.tag == "img" and element.get("alt") is None:
                 element.set("alt", "")
-        for paragraph in root.iter("p"):
+        # The note's own first paragraph: not one inside a list item, a quote or the footnotes
+        # (a note that is only bullets has none, and the digest shows its bullets instead).
+        for paragraph in root.findall("p"):
             text = "".join(paragraph.itertext())
             text = _PLACEHOLDER.sub(state.stash_text, text)
-            text = _ESCAPED_CHARACTER.sub(lambda m: chr(int(m.group(1))), text).strip()
+            text = _ESCAPED_CHARACTER.sub(lambda m: chr(int(m.group(1))), text)
+            text = _INLINE_PLACEHOLDER.sub("", text).strip()  # footnote marks, stashed HTML
             if text:
                 state.first_paragraph = " ".join(text.split())
                 break

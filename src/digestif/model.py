@@ -133,6 +133,8 @@ class Site:
     """Output path -> (site-relative path of a file beside a note, the note linking to it)."""
     related_state: RelatedState | None = None
     """What related papers were computed from, for the build cache."""
+    pages: list = field(default_factory=list)
+    """Standalone pages (``standalone.PageView``): never in ``notes`` nor any list of them."""
 
     def url_for(self, path: str) -> str:
         """``"feed.xml"`` -> ``"/sub/feed.xml"``, percent-encoded."""

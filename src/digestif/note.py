@@ -62,6 +62,14 @@ class Note:
     lang: str = ""
     """BCP 47 language of the note when it differs from the site's."""
     draft: bool = False
+    image: str = ""
+    """The picture of the note's card when shared (``og:image``): a file beside the note, a
+    path on the site or an http(s) URL; else the first figure is used."""
+    kind: str = "note"
+    """``note``, or ``page``: a standalone page (a file under ``content/pages/`` or
+    ``kind: page``), served at ``/<slug>/`` and never listed with the notes."""
+    menu: int | None = None
+    """A page's place in the site's navigation, lowest first; None keeps it out of the menu."""
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
     page_variables: dict[str, Any] = field(default_factory=dict, hash=False)
     """Front-matter values the body's Liquid reads (``{{ page.paper_ref }}``), by key."""

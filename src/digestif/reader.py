@@ -33,10 +33,18 @@ from .slugs import SAFE_SLUG, split_jekyll_date
 
 NOTE_SUFFIXES = (".md", ".markdown")
 log = logging.getLogger(__name__)
+PAGES_DIR = "content/pages/"
+"""Files under it are standalone pages (About, Contact), not paper notes."""
+PAGE_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+"""The date of a page that gives none: pages show no date, and sort after every note."""
 
 KNOWN_KEYS = {
     "title", "date", "updated", "venue", "authors", "arxiv", "doi", "task", "categories",
     "tags", "links", "summary", "slug", "draft", "extra", "lang", "subtitle",
+    # Standalone pages (content/pages/ or kind: page) and their place in the menu.
+    "kind", "menu",
+    # The picture shown when the note is shared (og:image).
+    "image",
     # Jekyll keys with a meaning here, so posts copied into content/ build as imported ones:
     # docs/importing.md says where each goes.
     "category", "link", "paper", "paper_ref", "excerpt", "permalink", "published", "description",
@@ -342,7 +350,10 @@ class _NoteBuilder:
                           "free-form data under 'extra:')")
         file_date, stem_slug = self._name_parts()
         title = self.text("title", required=True)
-        note_date = self.date("date", fallback=file_date)
+        kind = self.kind()
+        # A page (an About page) needs no date; a note does.
+        note_date = PAGE_DATE if kind == "page" and "date" not in data and not file_date \
+            else self.date("date", fallback=file_date)
         authors, author_details = self.authors()
         subtitle, subtitle_lang = self.subtitle()
         updated = [self.date(key) for key in ("updated", "last_modified_at") if key == "updated"
@@ -359,10 +370,34 @@ class _NoteBuilder:
             paper=self.text("paper") or self.text("paper_ref"), lang=self.text("lang"),
             draft=self.is_draft(),
             extra=self.mapping("extra"), digest=digest, page_variables=variables,
+            kind=kind, menu=self.menu(kind), image=self.text("image"),
         )
         if self.failed:
             return None
         return Note(**fields)
+
+    def kind(self) -> str:
+        value = self.data.get("kind")
+        if value is None:
+            return "page" if self.file.source.startswith(PAGES_DIR) else "note"
+        if value not in ("note", "page"):
+            self.error("kind", f"expected note or page, found {quote(value)}")
+            return "note"
+        return value
+
+    def menu(self, kind: str) -> int | None:
+        value = self.data.get("menu")
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error("menu", f"expected a whole number (the page's place in the menu, lowest "
+                       f"first), found {quote(value)}")
+            return None
+        if kind != "page":
+            self.warn("menu", "only pages (content/pages/ or kind: page) go in the menu; "
+                      "ignored")
+            return None
+        return value
 
     def _name_parts(self) -> tuple[str | None, str]:
         path = PurePosixPath(self.file.source)

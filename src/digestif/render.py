@@ -21,7 +21,9 @@ import jinja2.meta
 import jinja2.runtime
 from markupsafe import Markup
 
+from . import excerpts, i18n, sharing, standalone
 from .cache import fingerprint
+from .config import DigestConfig
 from .errors import BuildError, Problem
 from .model import NoteView, Site, Term
 from .scholarly import Scholarly
@@ -81,6 +83,12 @@ class SiteContext:
     years: list[Term]
     note_count: int
     extra: dict = field(default_factory=dict)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    """``[digest]``: what digest entries show (``site.digest.show``)."""
+    menu: list = field(default_factory=list)
+    """Standalone pages that asked for a place in the navigation (``menu:``), in order."""
+    image: str = ""
+    """The absolute URL of the site's card image (site.toml ``image``), or ""."""
 
 
 def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
@@ -103,6 +111,8 @@ def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2
     )
     env.filters["date"] = lambda value, fmt="%Y-%m-%d": value.strftime(fmt)
     env.filters["isodate"] = lambda value: value.isoformat()
+    i18n.install(env, site_dir)  # t("nav.digest"), localdate: the theme in the site's language
+    env.filters["first_list"] = excerpts.first_list  # a note's bullets, for digest entries
     return env
 
 
@@ -116,6 +126,7 @@ def site_context(site: Site) -> SiteContext:
         digest_url=site.url_for("digest/"), search_url=site.url_for("search/"),
         search_enabled=c.search.enabled, categories=site.categories, tags=site.tags,
         venues=site.venues, years=site.years, note_count=len(site.notes), extra=c.extra,
+        digest=c.digest, menu=standalone.menu(site), image=sharing.site_image(site),
     )
 
 
@@ -283,6 +294,14 @@ class PageRenderer:
                             ("venue", self.site.venues), ("year", self.site.years)):
             yield from self.term_pages(kind, terms)
         yield from self._indexes()
+        yield from self.standalone_pages(self.site.pages)
+
+    def standalone_pages(self, pages) -> Iterator[PageJob | None]:
+        """About, Contact…: content/pages/ (standalone.py)."""
+        for view in pages:
+            page = self.page("page", view.title, view.path, view.lang, view.summary)
+            yield self.render(view.path, "page.html", f"{view.note.digest} {view.url}",
+                              page=page, page_note=view)
 
     def note_pages(self, notes: list[NoteView]) -> Iterator[PageJob | None]:
         for note in notes:
@@ -361,7 +380,13 @@ def _site_key(site: Site) -> str:
     """What every page may show of the whole site: settings, indexes and their sizes."""
     terms = [(t.kind, t.name, t.url, len(t.notes)) for group in (
         site.categories, site.tags, site.venues, site.years) for t in group]
-    return fingerprint(site.config, terms, len(site.notes))
+    menu = [(p.title, p.url, p.note.menu) for p in standalone.menu(site)]
+    return fingerprint(site.config, terms, len(site.notes), _words_key(site), menu)
+
+
+def _words_key(site: Site) -> str:
+    """The theme's words in the site's language, site overrides included (i18n.py)."""
+    return i18n.Translations(site.config.site_dir).key(site.config.language)
 
 
 def _template_problem(template: str, exc: jinja2.TemplateError) -> Problem:

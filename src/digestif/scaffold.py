@@ -12,9 +12,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from . import __version__
 from .arxiv import ArxivError, ArxivPaper, Fetch, fetch_paper, http_get
 from .config import CONFIG_FILE, load_config
 from .reader import normalise_arxiv
@@ -23,6 +25,7 @@ from .slugs import SAFE_SLUG, slugify
 SCAFFOLD_DIR = Path(__file__).parent / "scaffold"
 NOTES_DIR = "content/papers"
 EXAMPLE_NOTE = f"{NOTES_DIR}/attention-is-all-you-need.md"
+ABOUT_PAGE = "content/pages/about.md"
 WORKFLOW = ".github/workflows/pages.yml"
 DEFAULT_TITLE = "Paper Notes"
 DEFAULT_BASE_URL = "http://localhost:8000/"
@@ -43,14 +46,51 @@ class WorkflowInstall:
     cache_key_file: str
 
 
-# A site made by `digestif init` installs the released package; this repository builds its own
-# example site with the digestif it contains.
-SITE_INSTALL = WorkflowInstall("pip install digestif", CONFIG_FILE)
+def install_requirement(direct_url: str | None = None) -> str:
+    """The pip requirement for the digestif running now, so a site keeps building with the
+    version that created it: ``digestif==X.Y.Z``, or, for a digestif pip installed from a git
+    repository (before a release, or between releases), that repository at the tag or commit
+    it was installed from. ``direct_url`` is pip's record of where it came from (PEP 610's
+    ``direct_url.json``); by default it is read from the installed package."""
+    if direct_url is None:
+        direct_url = _installed_direct_url()
+    try:
+        origin = json.loads(direct_url) if direct_url else {}
+    except ValueError:
+        origin = {}
+    vcs = origin.get("vcs_info") if isinstance(origin, dict) else None
+    if not isinstance(vcs, dict) or vcs.get("vcs") != "git" or not vcs.get("commit_id"):
+        # From an index, a wheel file or a local checkout: only the released version is
+        # something a fresh machine can install again.
+        return f"digestif=={__version__}"
+    url = urlsplit(str(origin.get("url", "")))
+    # A token in the clone URL must never end up in a public workflow file.
+    host = url.hostname or ""
+    clean = url._replace(netloc=host + (f":{url.port}" if url.port else "")).geturl()
+    tag = f"v{__version__}"
+    revision = tag if vcs.get("requested_revision") == tag else vcs["commit_id"]
+    return f"digestif @ git+{clean}@{revision}"
+
+
+def _installed_direct_url() -> str | None:
+    try:
+        return metadata.distribution("digestif").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def site_install(direct_url: str | None = None) -> WorkflowInstall:
+    """How a site made by ``digestif init`` installs digestif: the version that created it."""
+    return WorkflowInstall(f'pip install "{install_requirement(direct_url)}"', CONFIG_FILE)
+
+
+# This repository builds its own example site with the digestif it contains.
 REPOSITORY_INSTALL = WorkflowInstall("pip install .", "pyproject.toml")
 
 
-def pages_workflow(install: WorkflowInstall = SITE_INSTALL) -> str:
+def pages_workflow(install: WorkflowInstall | None = None) -> str:
     """The GitHub Actions workflow that builds, checks and deploys the site to GitHub Pages."""
+    install = install or site_install()
     return _template("pages.yml", __INSTALL__=install.command,
                      __CACHE_KEY_FILE__=install.cache_key_file)
 
@@ -74,11 +114,12 @@ def site_files(title: str = DEFAULT_TITLE, base_url: str = DEFAULT_BASE_URL,
         CONFIG_FILE: _template("site.toml", __TITLE__=_quoted(title),
                                __BASE_URL__=_quoted(base_url)),
         EXAMPLE_NOTE: _template("example-note.md", __DATE__=today.isoformat()),
+        ABOUT_PAGE: _template("about.md"),
         "templates/README.md": _template("templates-README.md"),
         # static/ is copied to the site root, so it gets an invisible placeholder, not a README.
         "static/.gitkeep": "",
         ".gitignore": _template("gitignore"),
-        WORKFLOW: pages_workflow(SITE_INSTALL),
+        WORKFLOW: pages_workflow(site_install()),
     }
 
 
@@ -200,7 +241,8 @@ def new_note(site_dir: Path, request: NoteRequest, fetch: Fetch = http_get,
     slug = _note_slug(request.slug, title)
     path = site_dir / NOTES_DIR / f"{slug}.md"
     today = today or datetime.now(config.tz).date()
-    if not _create(path, note_text(title, today, request, arxiv_id, paper)):
+    lang = title_language(title, config.language)
+    if not _create(path, note_text(title, today, request, arxiv_id, paper, lang)):
         raise ScaffoldError(f"{path} already exists; edit it, or choose another file name "
                             "with --slug")
     return NewResult(path, problem)
@@ -219,8 +261,28 @@ def _note_slug(requested: str, title: str) -> str:
     return slug
 
 
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+
+
+def title_language(title: str, site_language: str) -> str:
+    """The language a note titled ``title`` is likely written in, when it is not the site's:
+    ``ko`` for a title with Hangul, ``ja`` with kana, ``zh`` with Chinese characters only; ""
+    otherwise. Pages then say so (``lang``), and search splits the words right."""
+    if len(_HANGUL.findall(title)) >= 2:
+        lang = "ko"
+    elif len(_KANA.findall(title)) >= 2:
+        lang = "ja"
+    elif len(_HAN.findall(title)) >= 2:
+        lang = "zh"
+    else:
+        return ""
+    return "" if site_language.split("-")[0].lower() == lang else lang
+
+
 def note_text(title: str, today: date, request: NoteRequest, arxiv_id: str = "",
-              paper: ArxivPaper | None = None) -> str:
+              paper: ArxivPaper | None = None, lang: str = "") -> str:
     """A note's front matter (every string JSON-quoted, which is valid YAML) and empty body."""
     q = _quoted
     lines = ["---", f"title: {q(title)}", f"date: {today.isoformat()}",
@@ -235,7 +297,10 @@ def note_text(title: str, today: date, request: NoteRequest, arxiv_id: str = "",
     links = paper.links if paper else ()
     lines += ["links:", *(f"  {label}: {q(url)}" for label, url in links)] if links else \
         ["links: {}"]
-    lines += [f"summary: {q(paper.summary if paper else '')}", "---", ""]
+    lines += [f"summary: {q(paper.summary if paper else '')}"]
+    if lang:
+        lines.append(f"lang: {lang}  # the title is not in the site's language")
+    lines += ["---", ""]
     return "\n".join(lines)
 
 

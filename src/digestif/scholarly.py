@@ -24,6 +24,7 @@ from .cache import Fragments
 from .model import NoteView, Site, venue_group
 from .note import Note
 from .reader import normalise_arxiv
+from .sharing import note_image
 from .slugs import slugify
 
 # A venue written as one of these says "not published yet": the paper is cited as a preprint.
@@ -171,8 +172,11 @@ def open_graph(view: NoteView, site: Site) -> list[tuple[str, str, str]]:
              view.note.updated.isoformat() if view.note.updated else "")]
     tags += [("property", "article:section", c.name) for c in view.categories[:1]]
     tags += [("property", "article:tag", t.name) for t in view.tags]
-    tags += [("name", "twitter:card", "summary"), ("name", "twitter:title", view.title),
-             ("name", "twitter:description", view.summary)]
+    image, alt = note_image(view, site)  # its image:, else the first figure, else the site's
+    tags += [("property", "og:image", image), ("property", "og:image:alt", alt if image else "")]
+    tags += [("name", "twitter:card", "summary_large_image" if image else "summary"),
+             ("name", "twitter:title", view.title), ("name", "twitter:description", view.summary),
+             ("name", "twitter:image", image)]
     return [tag for tag in tags if tag[2]]
 
 

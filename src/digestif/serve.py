@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 # What a change under each top-level name is reported as; anything else in the site folder
 # (_site/, .git/, caches) is not watched.
 WATCHED_KINDS = {"content": "content", "templates": "templates", "static": "static",
-                 CONFIG_FILE: "config"}
+                 "i18n": "templates", CONFIG_FILE: "config"}  # i18n/: the theme's words
 # Editors save in bursts (temp file, rename, chmod): wait this long for quiet before building.
 SETTLE_MS = 100
 WATCHER_READY_SECONDS = 10

@@ -27,14 +27,20 @@ KINDS = {
     "digest": "a README-style list of papers in blockquotes",
     "feed": "an Atom or RSS feed, as a file or URL",
     "bibtex": "a BibTeX file, one note per entry",
+    "arxiv": "arXiv ids (one or more), fetched in one call to the arXiv API",
+    "hf": "a Hugging Face Daily Papers listing: its JSON file, or a date YYYY-MM-DD",
 }
+# Kinds that take several SOURCEs; the others take exactly one.
+MANY_SOURCES = {"arxiv"}
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Add the import command's arguments to ``parser``."""
     kinds = "; ".join(f"{kind}: {what}" for kind, what in KINDS.items())
     parser.add_argument("kind", choices=list(KINDS), metavar="KIND", help=f"one of: {kinds}")
-    parser.add_argument("source", metavar="SOURCE", help="the folder, file or URL to import")
+    parser.add_argument("source", metavar="SOURCE",
+                        help="the folder, file or URL to import (arxiv: one or more ids)")
+    parser.add_argument("more_sources", metavar="SOURCE", nargs="*", help=argparse.SUPPRESS)
     parser.add_argument("--into", type=Path, default=Path("."), metavar="SITE_DIR",
                         help="the site to import into (default: here)")
     parser.add_argument("--force", action="store_true",
@@ -54,10 +60,14 @@ def run_import(args: argparse.Namespace) -> int:
     from .writing import write_batch
 
     console = Console(quiet=args.quiet)
+    sources = [args.source, *getattr(args, "more_sources", [])]
+    if args.kind not in MANY_SOURCES and len(sources) != 1:
+        console.error(f"import {args.kind}: expected one SOURCE, found {len(sources)}")
+        return 1
     context = _context(args.into, console)
     if context is None:
         return 1
-    batch = _reader(args.kind)(args.source, context)
+    batch = _reader(args.kind)(sources if args.kind in MANY_SOURCES else args.source, context)
     for file, why in batch.skipped:
         if why != "-":
             console.info(f"skipped {file}: {why}")
@@ -98,7 +108,7 @@ def _context(site_dir: Path, console: Console) -> Context | None:
     return Context(site_dir, config.tz, config.language)
 
 
-def _reader(kind: str) -> Callable[[str, Context], Batch]:
+def _reader(kind: str) -> Callable[..., Batch]:
     # Imported on use: each kind pulls in its own parser library.
     if kind == "jekyll":
         from .jekyll import read_jekyll
@@ -109,5 +119,11 @@ def _reader(kind: str) -> Callable[[str, Context], Batch]:
     if kind == "feed":
         from .feed import read_feed
         return read_feed
+    if kind == "arxiv":
+        from .arxiv import read_arxiv
+        return read_arxiv
+    if kind == "hf":
+        from .hf import read_hf
+        return read_hf
     from .bibtex import read_bibtex
     return read_bibtex

@@ -44,6 +44,11 @@
     if (!block) return;
     var status = button.parentNode.querySelector(".cite-status");
     var timer = 0;
+    // The page's words (theme/i18n/*.toml) as JSON in data-i18n; English if there are none.
+    var strings = { "cite.copied": "Copied to the clipboard.",
+                    "cite.selected": "Selected: press Ctrl+C (⌘C) to copy." };
+    try { Object.assign(strings, JSON.parse(button.getAttribute("data-i18n") || "{}")); }
+    catch (error) { /* keep English */ }
 
     function say(message) {
       if (!status) return;
@@ -54,10 +59,10 @@
 
     button.addEventListener("click", function () {
       copyText(block.textContent).then(function () {
-        say("Copied to the clipboard.");
+        say(strings["cite.copied"]);
       }, function () {
         selectContents(block);
-        say("Selected: press Ctrl+C (⌘C) to copy.");
+        say(strings["cite.selected"]);
       });
     });
     button.hidden = false;

@@ -12,6 +12,19 @@
   var sections = Array.prototype.slice.call(document.querySelectorAll(".digest-year"));
   var count = form.querySelector(".digest-count");
   var empty = document.getElementById("digest-empty");
+  // The page's words (theme/i18n/*.toml) as JSON in data-i18n; English if the template has none.
+  var strings = { "digest.count_all": { one: "All {count} paper", other: "All {count} papers" },
+                  "digest.count_some": "{shown} of {total} papers" };
+  try { Object.assign(strings, JSON.parse(form.getAttribute("data-i18n") || "{}")); }
+  catch (error) { /* keep English */ }
+
+  function say(key, values) {
+    var text = strings[key];
+    if (typeof text === "object") text = (values.count === 1 && text.one) || text.other;
+    return text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return name in values ? String(values[name]) : whole;
+    });
+  }
 
   function stateFromQuery(search) {
     var params = new URLSearchParams(search);
@@ -69,8 +82,8 @@
       section.hidden = !section.querySelector(".digest-entry:not([hidden])");
     });
     if (count) {
-      count.textContent = shown === entries.length ? "All " + shown + " papers"
-        : shown + " of " + entries.length + " papers";
+      count.textContent = shown === entries.length ? say("digest.count_all", { count: shown })
+        : say("digest.count_some", { shown: shown, total: entries.length });
     }
     if (empty) empty.hidden = shown !== 0;
   }

@@ -61,6 +61,23 @@ function excerptNodes(html) {
   return template.content;
 }
 
+const EXCERPT_WORDS = 30;
+
+// Each note's indexed text ends with a hidden copy of its header (title first, then venue,
+// authors, categories, tags: _search_tail.html), so that it is found by them. When every match
+// is in there, Pagefind's excerpt would repeat the title and labels the result already shows:
+// show the start of the note instead. Pagefind counts words as the text split at white space.
+function excerptOf(data) {
+  const words = (data.content || "").split(/[\r\n\s]+/g);
+  const title = data.meta.title || "";
+  const at = title ? (data.content || "").lastIndexOf(title) : -1;
+  if (at < 0 || !data.locations || !data.locations.length) return data.excerpt || "";
+  const tailStart = data.content.slice(0, at).split(/[\r\n\s]+/g).length - 1;
+  if (data.locations.some((location) => location < tailStart)) return data.excerpt || "";
+  const start = words.slice(0, Math.min(EXCERPT_WORDS, tailStart)).join(" ");
+  return tailStart > EXCERPT_WORDS ? start + " …" : start;
+}
+
 function resultItem(data) {
   const item = element("li", "search-result");
   const title = element("a", "search-result-title", data.meta.title || data.url);
@@ -69,13 +86,32 @@ function resultItem(data) {
   if (data.meta.venue) meta.append(element("span", "venue", data.meta.venue), " ");
   if (data.meta.date) meta.append(element("time", "", data.meta.date));
   const excerpt = element("p", "search-excerpt");
-  excerpt.append(excerptNodes(data.excerpt || ""));
+  excerpt.append(excerptNodes(excerptOf(data)));
   item.append(title, meta, excerpt);
   return item;
 }
 
-function plural(count, word) {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
+// The page's words come from the theme's translations (theme/i18n/*.toml), as JSON in the
+// element's data-i18n; the English ones here serve a template that gives none.
+const ENGLISH = {
+  "search.results": { one: "{count} result", other: "{count} results" },
+  "search.notes": { one: "{count} note", other: "{count} notes" },
+  "search.found_for": "{found} for “{term}”",
+  "search.all_results": "All {results}, with filters →",
+  "search.no_match": "No notes match “{term}”",
+  "search.first_below": "{results}, the first {shown} below",
+  "search.unavailable":
+    "Search is not available on this copy of the site; every note is on the digest page.",
+};
+
+function translator(root) {
+  let strings = {};
+  try { strings = JSON.parse(root.dataset.i18n || "{}"); } catch (error) { /* English */ }
+  return (key, values = {}) => {
+    let text = strings[key] ?? ENGLISH[key] ?? key;
+    if (typeof text === "object") text = (values.count === 1 && text.one) || text.other;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => String(values[name] ?? whole));
+  };
 }
 
 function setUpSearchPage(root) {
@@ -85,6 +121,7 @@ function setUpSearchPage(root) {
   const list = root.querySelector(".search-results");
   const more = root.querySelector(".search-more");
   const boxes = [...form.querySelectorAll("input[type=checkbox]")];
+  const say = translator(root);
   let results = [];
   let shown = 0;
   let generation = 0;
@@ -147,8 +184,7 @@ function setUpSearchPage(root) {
       // Results carry per-filter counts only once the filter data is loaded.
       await (filtersLoaded ??= pagefind.filters());
     } catch (error) {
-      status.textContent = "Search is not available on this copy of the site; " +
-        "every note is on the digest page.";
+      status.textContent = say("search.unavailable");
       return;
     }
     const search = await pagefind.debouncedSearch(term || null, { filters }, DEBOUNCE_MS);
@@ -156,8 +192,8 @@ function setUpSearchPage(root) {
     results = search.results;
     shown = 0;
     list.replaceChildren();
-    const found = plural(results.length, "note");
-    status.textContent = term ? `${found} for “${term}”` : found;
+    const found = say("search.notes", { count: results.length });
+    status.textContent = term ? say("search.found_for", { found, term }) : found;
     showCounts(search.filters);
     await showMore(current);
   }
@@ -176,6 +212,7 @@ function setUpHeaderBox(box) {
   const popup = box.querySelector(".search-popup");
   const fallback = box.querySelector(".search-fallback");
   const status = box.querySelector("[role=status]");
+  const say = translator(box);
   let generation = 0;
   fallback.hidden = true;
   form.hidden = false;
@@ -207,14 +244,15 @@ function setUpHeaderBox(box) {
     if (current !== generation) return;
     const list = element("ol", "search-results");
     list.append(...data.map(resultItem));
+    const results = say("search.results", { count: search.results.length });
     const all = element("a", "search-all", search.results.length
-      ? `All ${plural(search.results.length, "result")}, with filters →`
-      : `No notes match “${term}”`);
+      ? say("search.all_results", { results })
+      : say("search.no_match", { term }));
     all.href = `${box.dataset.searchUrl}?q=${encodeURIComponent(term)}`;
     popup.replaceChildren(list, all);
     popup.hidden = false;
     status.textContent = search.results.length
-      ? `${plural(search.results.length, "result")}, the first ${data.length} below`
+      ? say("search.first_below", { results, shown: data.length })
       : all.textContent;
   }
 
