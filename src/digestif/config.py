@@ -17,7 +17,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import Problems, quote
+from .errors import ConfigError, Problems, quote
+
+__all__ = ["ConfigError", "SiteConfig", "load_config"]
 
 CONFIG_FILE = "site.toml"
 
@@ -119,14 +121,6 @@ class SiteConfig:
     @property
     def content_path(self) -> Path:
         return self.site_dir / "content"
-
-
-class ConfigError(Exception):
-    """site.toml is unreadable or invalid; ``problems`` lists every reason."""
-
-    def __init__(self, problems: Problems):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems.items))
 
 
 def load_config(site_dir: Path, overrides: dict[str, typing.Any] | None = None) -> SiteConfig:
