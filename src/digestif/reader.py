@@ -20,7 +20,7 @@ import yaml
 from .cache import file_digest
 from .errors import Problems, quote
 from .note import Note
-from .slugs import SAFE_SLUG, split_jekyll_date
+from .slugs import SAFE_SLUG, slugify, split_jekyll_date
 
 NOTE_SUFFIXES = (".md", ".markdown")
 
@@ -32,16 +32,76 @@ KNOWN_KEYS = {
 }
 
 
+# Front matter nests at most this deep: libyaml's composer recurses in C and crashes the
+# interpreter on about 100,000 nested '[' (a segmentation fault, not an exception).
+MAX_DEPTH = 100
+# A folder name holds at most 255 bytes on ext4, APFS and NTFS; a slug becomes a folder that
+# holds index.html, and a file name may end in .html: leave room for either.
+NAME_MAX_BYTES = 255 - len("index.html")
+
+
 class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """YAML without implicit timestamps and floats: dates are parsed by us (PyYAML crashes on
-    ``2025-13-45`` and guesses time zones), and ``arxiv: 2106.10000`` must not become 2106.1."""
+    """YAML that means what was typed, and that cannot be made to explode.
+
+    Only what front matter needs is resolved: ``true``/``false``, ``null``/``~``, and integers
+    written the one way ``str()`` writes them back. ``1:20`` (sexagesimal), ``0123`` (octal),
+    ``1_000``, ``No``/``Off``/``yes``, ``2106.10000`` (a float) and ``2025-05-28`` (a
+    timestamp: dates are parsed by us, PyYAML crashes on ``2025-13-45``) stay the text written.
+
+    Aliases (``*name``) are refused before anything is built: nine lines of nested aliases
+    expand to a billion items. Nesting is capped at :data:`MAX_DEPTH`. Both checks raise a
+    YAMLError with the line, so every user of this loader (the reader, ``import jekyll``)
+    reports them as it reports a syntax error."""
+
+    def __init__(self, stream):
+        if isinstance(stream, str):
+            _refuse_aliases_and_depth(stream)
+        super().__init__(stream)
 
 
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:float")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+_FrontMatterLoader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in (
+        ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        ("int", r"^(?:0|-?[1-9][0-9]*)$", "-0123456789"),
+        ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])):
+    _FrontMatterLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_pattern),
+                                             list(_first))
+
+
+class FrontMatterLimit(yaml.MarkedYAMLError):
+    """Front matter that would cost too much to load (an alias, too deep a nesting)."""
+
+
+def _refuse_aliases_and_depth(text: str) -> None:
+    """Walk the parser's events (no objects built) when the text could hold an alias or nest
+    deeper than :data:`MAX_DEPTH`; most notes hold neither and cost nothing here."""
+    # Every level of nesting needs one of these characters, so few of them bound the depth.
+    indicators = sum(text.count(c) for c in "[{-?:")
+    if "*" not in text and indicators < MAX_DEPTH:
+        return
+    parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    depth = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                raise FrontMatterLimit(problem=f"an alias (*{event.anchor}) repeats a value "
+                                       "written elsewhere; digestif does not expand aliases "
+                                       "(a few lines of them can expand to billions of items)"
+                                       ": write the value out", problem_mark=event.start_mark)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise FrontMatterLimit(problem=f"lists and mappings nested more than "
+                                           f"{MAX_DEPTH} deep", problem_mark=event.start_mark)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except FrontMatterLimit:
+        raise
+    except yaml.YAMLError:
+        return  # a syntax error: loading reports it, with its own message
+    finally:
+        parser.dispose()
 
 
 @dataclass(frozen=True)
@@ -65,12 +125,27 @@ def find_notes(content_dir: Path, site_dir: Path, problems: Problems) -> list[No
                 continue
             path = os.path.join(folder, name)
             source = path[prefix:].replace(os.sep, "/")
+            if _NAME_CONTROL.search(source):
+                # A newline in a name would become a folder of the site and split the messages.
+                character = _NAME_CONTROL.search(source).group()
+                problems.error(visible(source), f"the file name holds the control character "
+                               f"U+{ord(character):04X}; rename the file")
+                continue
             if os.path.islink(path) and not Path(path).resolve().is_relative_to(site_root):
                 problems.error(source, "is a symbolic link to a file outside the site; "
                                "copy the file into content/ instead")
                 continue
             found.append(NoteFile(Path(path), source))
     return found
+
+
+_NAME_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def visible(text: str) -> str:
+    """A name with its control characters written as escapes (``new\\nline.md``), so that a
+    message about it stays on one line."""
+    return _NAME_CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def read_note(file: NoteFile, tz: ZoneInfo, problems: Problems) -> Note | None:
@@ -83,9 +158,19 @@ def read_note(file: NoteFile, tz: ZoneInfo, problems: Problems) -> Note | None:
     return parse_note(file, raw, tz, problems)
 
 
+# [markdown] max_note_kb's default; the reader's own callers (importers) use it too.
+DEFAULT_MAX_NOTE_BYTES = 10_000 * 1000
+
+
 def parse_note(file: NoteFile, raw: bytes, tz: ZoneInfo, problems: Problems,
-               digest: str = "") -> Note | None:
-    """Parse a file's bytes; on any error report it and return None."""
+               digest: str = "", max_bytes: int = DEFAULT_MAX_NOTE_BYTES) -> Note | None:
+    """Parse a file's bytes; on any error report it and return None. A file over
+    ``max_bytes`` ([markdown] max_note_kb) is refused before it is decoded (0: no limit)."""
+    if max_bytes and len(raw) > max_bytes:
+        problems.error(file.source, f"is {len(raw) / 1e6:.1f} MB, over the limit of "
+                       f"{max_bytes / 1e6:.1f} MB per note; split it, or raise max_note_kb "
+                       "under [markdown] in site.toml")
+        return None
     text = _decode(file, raw, problems)
     if text is None:
         return None
@@ -131,14 +216,20 @@ def _drop_control_characters(text: str, source: str, problems: Problems) -> str:
 
 
 def _control_character_in(value: object) -> str | None:
-    """The first control character in a front-matter value (YAML escapes such as "\\x16")."""
-    if isinstance(value, str):
-        found = _CONTROL.search(value)
-        return found.group() if found else None
-    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
-    if not isinstance(items, list):
-        return None
-    return next((c for c in map(_control_character_in, items) if c), None)
+    """The first control character in a front-matter value (YAML escapes such as "\\x16").
+    Iterative: the loader caps nesting, and a walk must not hit Python's recursion limit."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found = _CONTROL.search(item)
+            if found:
+                return found.group()
+        elif isinstance(item, dict):  # reversed: the first character found is the first written
+            pending.extend(reversed([*item.keys(), *item.values()]))
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
+    return None
 
 
 def _split_front_matter(text: str, source: str, problems: Problems):
@@ -178,9 +269,8 @@ def _parse_yaml(yaml_text: str, source: str, problems: Problems) -> dict | None:
     try:
         data = yaml.load(yaml_text, Loader=_FrontMatterLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else None  # +1 for the opening ---
-        problems.error(source, _describe_yaml_error(exc, yaml_text, mark), line)
+        line, message = yaml_error_location(exc, yaml_text)
+        problems.error(source, message, line)
         return None
     if data is None:
         data = {}
@@ -191,13 +281,29 @@ def _parse_yaml(yaml_text: str, source: str, problems: Problems) -> dict | None:
     return data
 
 
-def _describe_yaml_error(exc: yaml.YAMLError, yaml_text: str, mark) -> str:
+# Errors found where something opened earlier should have been closed: the mistake is where it
+# was opened (an unclosed '[' is reported by libyaml on the next key's line).
+_OPENED = {"while parsing a flow sequence": "the '[' on this line is never closed",
+           "while parsing a flow mapping": "the '{' on this line is never closed",
+           "while scanning a quoted scalar": "the quote opened on this line is never closed"}
+
+
+def yaml_error_location(exc: yaml.YAMLError, yaml_text: str) -> tuple[int | None, str]:
+    """(line in the file, message) for a YAML error in front matter that starts on line 2."""
     problem = getattr(exc, "problem", None) or str(exc)
+    mark = getattr(exc, "problem_mark", None)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context in _OPENED and context_mark is not None:
+        found = f" (found on line {mark.line + 2}: {problem})" if mark is not None else ""
+        return context_mark.line + 2, f"invalid YAML: {_OPENED[context]}{found}"
+    line = mark.line + 2 if mark is not None else None  # +1 for 1-based, +1 for the ---
     lines = yaml_text.split("\n")
     if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
         key = lines[mark.line].split(":", 1)[0].strip()
-        return f"invalid YAML: a tab in '{key}'; YAML indents and separates with spaces only"
-    return f"invalid YAML: {problem}"
+        return line, f"invalid YAML: a tab in '{key}'; YAML indents and separates with spaces only"
+    if problem.startswith("mapping values are not allowed"):
+        problem = "a ': ' inside a value; put the value in quotes"
+    return line, f"invalid YAML: {problem}"
 
 
 def _type_name(value: object) -> str:
@@ -206,14 +312,24 @@ def _type_name(value: object) -> str:
 
 
 def _key_lines(yaml_text: str) -> dict[str, int]:
-    """Line (in the file) of each top-level key, for messages about one field."""
+    """Line (in the file) of each key, for messages about one field: ``links`` and, for
+    mappings inside mappings, ``links.code``."""
     try:
         node = yaml.compose(yaml_text, Loader=_FrontMatterLoader)
     except yaml.YAMLError:
         return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
+    lines: dict[str, int] = {}
+    _add_key_lines(node, "", lines, depth=3)
+    return lines
+
+
+def _add_key_lines(node, prefix: str, lines: dict[str, int], depth: int) -> None:
+    if not isinstance(node, yaml.MappingNode) or depth == 0:
+        return
+    for key, value in node.value:
+        path = f"{prefix}{key.value}"
+        lines.setdefault(path, key.start_mark.line + 2)
+        _add_key_lines(value, path + ".", lines, depth - 1)
 
 
 _DATE = re.compile(
@@ -271,15 +387,28 @@ def split_authors(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in parts if p.strip())
 
 
-_LINK_SCHEMES = ("http", "https", "mailto", "doi", "")
-
-
 def _is_link(url: object) -> bool:
-    """An URL a badge may point at: web, mail, DOI, or a path on the site. Never
-    ``javascript:`` or ``data:``, which would run or show code from an imported note."""
-    if not isinstance(url, str) or not url.strip():
+    """An URL a badge may point at, by scheme and shape: ``http(s)://host…``, ``mailto:a@b``,
+    ``doi:10.…``, or a path on the site (``/slides.pdf``). Never ``javascript:`` or ``data:``,
+    which would run or show code from an imported note, and never a bare word such as
+    ``not-a-url``, which a browser would resolve against the page and break silently."""
+    if not isinstance(url, str) or not url.strip() or any(c.isspace() for c in url.strip()):
         return False
-    return urlsplit(url.strip()).scheme.lower() in _LINK_SCHEMES
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # an unbalanced "[" in the host
+        return False
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https") or (not scheme and url.strip().startswith("//")):
+        return bool(parts.hostname)
+    if scheme == "mailto":
+        return "@" in parts.path
+    if scheme == "doi":
+        return parts.path.startswith("10.")
+    return not scheme and url.strip().startswith("/")
+
+
+_YAML11_FLAGS = {"yes": True, "no": False, "on": True, "off": False}
 
 
 class _NoteBuilder:
@@ -290,12 +419,16 @@ class _NoteBuilder:
         self.file, self.data, self.tz, self.problems = file, data, tz, problems
         self._yaml_text = yaml_text
         self._lines: dict[str, int] | None = None
+        self.closing_line: int | None = None
+        """The front matter's closing ``---``: where a missing key is reported (add it there)."""
         self.failed = False
 
     def line(self, key: str) -> int | None:
         if self._lines is None:
             self._lines = _key_lines(self._yaml_text)
-        return self._lines.get(key)
+        if key not in self._lines and key.partition(".")[0] not in self.data:
+            return self.closing_line
+        return self._lines.get(key, self._lines.get(key.partition(".")[0]))
 
     def error(self, key: str, message: str) -> None:
         self.failed = True
@@ -306,6 +439,7 @@ class _NoteBuilder:
 
     def build(self, body: str, body_line: int, digest: str) -> Note | None:
         data = self.data
+        self.closing_line = body_line - 1
         for key, value in data.items():
             character = _control_character_in(value)
             if character:
@@ -324,7 +458,7 @@ class _NoteBuilder:
             source=self.file.source, title=title, date=note_date, body=body,
             body_line=body_line, slug=self.slug(stem_slug),
             updated=self.date("updated") if "updated" in data else None,
-            venue=self.text("venue"), authors=self.authors(), arxiv=self.arxiv(),
+            venue=self.venue(), authors=self.authors(), arxiv=self.arxiv(),
             doi=self.text("doi"), task=self.text("task"), categories=self.categories(),
             tags=self.string_list("tags"), links=self.links(),
             summary=self.text("summary") or self.text("excerpt"), paper=self.text("paper"),
@@ -350,9 +484,7 @@ class _NoteBuilder:
         if isinstance(value, bool) or not isinstance(value, str | int):
             self.error(key, f"expected text, found a {_type_name(value)}")
             return ""
-        if isinstance(value, int) and key in ("title",):
-            self.error(key, f"expected text, found the number {value}; put it in quotes")
-            return ""
+        # An int is read only from digits str() writes back the same: `title: 2025` is "2025".
         text = str(value).strip()
         if required and not text:
             self.error(key, "must not be empty")
@@ -373,10 +505,21 @@ class _NoteBuilder:
     def slug(self, stem_slug: str) -> str:
         value = self.data.get("slug")
         if value is None:
-            return stem_slug.lower().replace(" ", "-")
+            slug = stem_slug.lower().replace(" ", "-")
+            if len(slug.encode()) > NAME_MAX_BYTES:
+                self.error("slug", f"the file name makes a slug of {len(slug.encode())} bytes, "
+                           f"over the {NAME_MAX_BYTES} a folder name can hold with index.html; "
+                           "add a shorter 'slug:' or rename the file")
+            return slug
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # `slug: 2025` is the text typed
         if not isinstance(value, str) or not SAFE_SLUG.match(value) or ".." in value:
             self.error("slug", f"expected letters, digits, '-', '_' or '.' (no '/' or '..'), "
                        f"found {quote(value)}")
+            return ""
+        if len(value.encode()) > NAME_MAX_BYTES:
+            self.error("slug", f"{len(value.encode())} bytes long, over the {NAME_MAX_BYTES} a "
+                       "folder name can hold with index.html; choose a shorter slug")
             return ""
         return value
 
@@ -385,12 +528,29 @@ class _NoteBuilder:
         if value is None:
             return ()
         if isinstance(value, str):
-            return (value.strip(),) if value.strip() else ()
-        if isinstance(value, list) and all(isinstance(v, str | int) and
-                                           not isinstance(v, bool) for v in value):
-            return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
-        self.error(key, f"expected a list of names or one name, found {quote(value)}")
-        return ()
+            names: tuple[str, ...] = (value.strip(),) if value.strip() else ()
+        elif isinstance(value, list) and all(isinstance(v, str | int) and
+                                             not isinstance(v, bool) for v in value):
+            names = tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+        else:
+            self.error(key, f"expected a list of names or one name, found {quote(value)}")
+            return ()
+        return names if self._fit_in_folder_names(key, names) else ()
+
+    def _fit_in_folder_names(self, key: str, names: tuple[str, ...]) -> bool:
+        """Each category, tag and venue gets a folder named by its slug."""
+        if key not in ("categories", "category", "tags", "venue"):
+            return True
+        too_long = next((n for n in names if len(slugify(n).encode()) > NAME_MAX_BYTES), None)
+        if too_long is not None:
+            self.error(key, f"{quote(too_long)} makes a folder name of "
+                       f"{len(slugify(too_long).encode())} bytes, over the {NAME_MAX_BYTES} a "
+                       "file system allows with index.html; shorten it")
+        return too_long is None
+
+    def venue(self) -> str:
+        venue = self.text("venue")
+        return venue if self._fit_in_folder_names("venue", (venue,) if venue else ()) else ""
 
     def categories(self) -> tuple[str, ...]:
         both = self.string_list("categories") + self.string_list("category")
@@ -422,7 +582,8 @@ class _NoteBuilder:
             value = None  # 'link' below is still checked: every mistake in one run
         for label, url in (value or {}).items():
             if not _is_link(url):
-                self.error("links", f"expected an http(s) URL for '{label}', found {quote(url)}")
+                self.error(f"links.{label}", f"expected an http(s) URL (or mailto:, doi:, or a "
+                           f"path starting with /), found {quote(url)}")
                 continue
             pairs.append((str(label), url.strip()))
         link = self.data.get("link")
@@ -431,11 +592,15 @@ class _NoteBuilder:
                 if all(label != "paper" for label, _ in pairs):
                     pairs.insert(0, ("paper", link.strip()))
             else:
-                self.error("link", f"expected an http(s) URL, found {quote(link)}")
+                self.error("link", f"expected an http(s) URL (or mailto:, doi:, or a path "
+                           f"starting with /), found {quote(link)}")
         return tuple(pairs)
 
     def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
+        if isinstance(value, str) and value.lower() in _YAML11_FLAGS:
+            # YAML 1.1 spellings, which the loader leaves as text: for a flag they mean yes/no.
+            return _YAML11_FLAGS[value.lower()]
         if not isinstance(value, bool):
             self.error(key, f"expected true or false, found {quote(value)}")
             return False
