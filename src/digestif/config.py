@@ -57,6 +57,11 @@ class MarkdownConfig:
     """Site-wide TeX macros, name (without the backslash) -> replacement."""
     smart_quotes: bool = False
     """Curly quotes and en/em dashes from ``"``, ``--`` and ``---`` (kramdown does this)."""
+    time_budget: int = 30
+    """Seconds Markdown may spend on one note before it is stopped with an error (0: no
+    limit). A 5 MB note of dense Markdown takes about 10 s on a slow machine."""
+    max_note_kb: int = 10_000
+    """Notes larger than this many kilobytes are refused with an error (0: no limit)."""
 
 
 MATH_RULES = ("pandoc", "mathjax")
@@ -232,6 +237,10 @@ def _check_values(config: SiteConfig, problems: Problems) -> SiteConfig:
     if config.markdown.math not in MATH_RULES:
         problems.error(CONFIG_FILE, f"expected one of {', '.join(MATH_RULES)}, found "
                        f"{quote(config.markdown.math)}", field="markdown.math")
+    for name in ("time_budget", "max_note_kb"):
+        if getattr(config.markdown, name) < 0:
+            problems.error(CONFIG_FILE, f"expected 0 (no limit) or a positive integer, found "
+                           f"{getattr(config.markdown, name)}", field=f"markdown.{name}")
     for name, placeholder in _PATTERN_FIELDS.items():
         pattern = getattr(config.permalinks, name)
         if not pattern.startswith("/") or placeholder not in pattern or ".." in pattern:

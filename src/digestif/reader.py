@@ -375,6 +375,12 @@ _ARXIV = re.compile(
 )
 
 
+def body_line_of(note: Note, text: str) -> int | None:
+    """The line of the file on which ``text`` first appears in the note's body."""
+    offset = note.body.find(text) if text else -1
+    return None if offset < 0 else note.body_line + note.body.count("\n", 0, offset)
+
+
 def normalise_arxiv(value: str) -> str | None:
     """``arXiv:2106.09685v2`` or an abs/pdf URL -> ``2106.09685``; None if not an arXiv id."""
     match = _ARXIV.match(value.strip())

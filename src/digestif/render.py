@@ -83,6 +83,10 @@ class SiteContext:
     extra: dict = field(default_factory=dict)
 
 
+def format_date(value, fmt: str = "%Y-%m-%d") -> str:
+    """strftime, but the year always has four digits: glibc writes year 1 as "1"."""
+    return value.strftime(fmt.replace("%Y", f"{value.year:04d}"))
+
 def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
     """Templates from the site's ``templates/`` first, then the built-in theme. With
     ``bytecode_dir``, compiled templates are kept there between builds."""
@@ -101,7 +105,7 @@ def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["date"] = lambda value, fmt="%Y-%m-%d": value.strftime(fmt)
+    env.filters["date"] = format_date
     env.filters["isodate"] = lambda value: value.isoformat()
     return env
 

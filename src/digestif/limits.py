@@ -1,0 +1,131 @@
+"""Bounds on the work one note can cause in the Markdown stage (docs/limits.md).
+
+Python-Markdown is quadratic or worse on some inputs and recursive on others: 6,000 unclosed
+``[`` take 14 s, a thousand nested lists exhaust Python's stack. The cheap checks here refuse
+those shapes before Markdown sees them, with the line; :func:`time_budget` stops whatever else
+runs too long, so one note can never stall a build.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+MAX_LIST_DEPTH = 100
+"""Lists nest at most this deep (Python-Markdown's cost grows with the cube of the depth)."""
+MAX_UNCLOSED_BRACKETS = 200
+"""One paragraph holds at most this many ``[`` that are never closed (each one makes
+Python-Markdown scan the rest of the paragraph for its ``]``)."""
+
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+_FENCE = re.compile(r"[ \t]*(```|~~~)")
+# Nesting 100 deep needs at least 200 columns of indentation somewhere: most notes stop here.
+_DEEP_INDENT = re.compile(r"^(?: {200}|[ \t]{50})", re.M)
+
+
+class OutOfTime(BaseException):
+    """The time budget ran out. A BaseException, like KeyboardInterrupt: Markdown extensions
+    and math converters catch Exception, and must not swallow this."""
+
+
+def markdown_problem(body: str) -> tuple[str, int] | None:
+    """(message, line within the body, 1-based) for a body Markdown cannot handle in bounded
+    time or stack; None when it can."""
+    return _too_deep(body) or _too_many_unclosed_brackets(body)
+
+
+def _too_deep(body: str) -> tuple[str, int] | None:
+    if not _DEEP_INDENT.search(body):
+        return None
+    indents: list[int] = []
+    for number, line in enumerate(_outside_fences(body), start=1):
+        if line is None or not line.strip():
+            continue
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+        while indents and indents[-1] >= indent:
+            indents.pop()
+        if _LIST_ITEM.match(line):
+            indents.append(indent)
+            if len(indents) > MAX_LIST_DEPTH:
+                return (f"lists nested more than {MAX_LIST_DEPTH} deep; Markdown cannot "
+                        "follow them in bounded time", number)
+    return None
+
+
+def _too_many_unclosed_brackets(body: str) -> tuple[str, int] | None:
+    if body.count("[") <= MAX_UNCLOSED_BRACKETS:
+        return None
+    start, unclosed = 1, 0
+    for number, line in enumerate(_outside_fences(body), start=1):
+        if line is None or not line.strip():
+            if unclosed > MAX_UNCLOSED_BRACKETS:
+                break
+            start, unclosed = number + 1, 0
+            continue
+        unclosed = _unclosed_after(line, unclosed)
+    if unclosed > MAX_UNCLOSED_BRACKETS:
+        return (f"a paragraph with {unclosed} '[' that are never closed (at most "
+                f"{MAX_UNCLOSED_BRACKETS}; each makes Markdown scan the rest of the paragraph); "
+                "write them as &#91; or put the text in a code block", start)
+    return None
+
+
+def _unclosed_after(line: str, unclosed: int) -> int:
+    escaped = False
+    for character in line:
+        if escaped:
+            escaped = False
+        elif character == "\\":
+            escaped = True
+        elif character == "[":
+            unclosed += 1
+        elif character == "]" and unclosed:
+            unclosed -= 1
+    return unclosed
+
+
+def _outside_fences(body: str) -> Iterator[str | None]:
+    """Each line of the body, None for lines inside fenced code (which Markdown does not
+    parse)."""
+    fence = None
+    for line in body.split("\n"):
+        opened = _FENCE.match(line)
+        if fence is None and opened:
+            fence = opened.group(1)
+            yield None
+        elif fence is not None:
+            if line.strip().startswith(fence):
+                fence = None
+            yield None
+        else:
+            yield line
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise :class:`OutOfTime` in the block after ``seconds`` (0: no budget).
+
+    A real-time alarm (SIGALRM), so it works in the main thread of the build and of each
+    process-pool worker. Elsewhere it does nothing: signals reach only the main thread, so a
+    build run in another thread (the dev server's) renders without a budget; the shape checks
+    of :func:`markdown_problem` still hold there. Nor does it disturb an alarm that is already
+    set (a test runner's timeout): then the block runs without a budget too."""
+    if (not seconds or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()
+            or signal.getitimer(signal.ITIMER_REAL)[0]):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
