@@ -167,8 +167,8 @@ def parse_note(file: NoteFile, raw: bytes, tz: ZoneInfo, problems: Problems,
     """Parse a file's bytes; on any error report it and return None. A file over
     ``max_bytes`` ([markdown] max_note_kb) is refused before it is decoded (0: no limit)."""
     if max_bytes and len(raw) > max_bytes:
-        problems.error(file.source, f"is {len(raw) / 1e6:.1f} MB, over the limit of "
-                       f"{max_bytes / 1e6:.1f} MB per note; split it, or raise max_note_kb "
+        problems.error(file.source, f"is {len(raw) / 1000:,.0f} KB, over the limit of "
+                       f"{max_bytes / 1000:,.0f} KB per note; split it, or raise max_note_kb "
                        "under [markdown] in site.toml")
         return None
     text = _decode(file, raw, problems)
