@@ -230,7 +230,7 @@ def test_a_symlinked_file_beside_a_note_pointing_outside_is_not_published(publis
     capsys.readouterr()
     assert main(["build", str(site)]) == 1
     errors = errors_of(capsys.readouterr().err)
-    assert any(e.startswith("content/papers/pic.md: links: links to content/papers/figure.png, "
+    assert any(e.startswith("content/papers/pic.md:5: links: links to content/papers/figure.png, "
                             "a symbolic link to a file outside the site") for e in errors), errors
     assert snapshot(site / "_site") == output
     assert not [p for p in (site / "_site").rglob("*") if p.is_file()
