@@ -192,3 +192,31 @@ def test_import_jekyll_refuses_an_alias_bomb_in_seconds(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "2024-01-02-bomb.md:6: front matter is not valid YAML (an alias (*a0) repeats" in err
     assert not (site / "content" / "papers" / "bomb.md").exists()
+
+
+def test_a_permalink_that_lengthens_a_slug_past_the_file_system_limit(published, capsys):
+    """The reader's slug limit leaves room for index.html; a pattern using the slug twice can
+    still make a name no file system holds: an error, not an OSError traceback."""
+    toml = published / "site.toml"
+    toml.write_text(toml.read_text().replace(
+        "[search]", '[permalinks]\nnote = "/papers/{slug}-{slug}/"\n\n[search]'))
+    write_note(published, "papers/long.md", FRONT + "slug: " + "s" * 200 + "\n---\nx\n")
+    output = snapshot(published / "_site")
+    capsys.readouterr()
+    assert main(["build", str(published)]) == 1
+    errors = errors_of(capsys.readouterr().err)
+    assert any(e.startswith(f"papers/{'s' * 200}-{'s' * 200}/index.html: holds a name longer "
+                            "than the 255 bytes") for e in errors), errors
+    assert snapshot(published / "_site") == output
+
+
+def test_a_linked_file_whose_name_holds_a_newline_is_not_published(published, capsys):
+    (published / "content" / "papers" / "a\nb.png").write_bytes(b"\x89PNG")
+    write_note(published, "papers/pic.md", FRONT + "---\n![x](a%0Ab.png)\n")
+    output = snapshot(published / "_site")
+    capsys.readouterr()
+    assert main(["build", str(published)]) == 1
+    errors = errors_of(capsys.readouterr().err)
+    assert any(e.startswith("papers/a\\nb.png: holds a control character") for e in errors), \
+        errors
+    assert snapshot(published / "_site") == output
