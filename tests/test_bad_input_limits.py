@@ -5,6 +5,7 @@ leaves the previous output exactly as it was. docs/limits.md lists the limits te
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -219,4 +220,16 @@ def test_a_linked_file_whose_name_holds_a_newline_is_not_published(published, ca
     errors = errors_of(capsys.readouterr().err)
     assert any(e.startswith("papers/a\\nb.png: holds a control character") for e in errors), \
         errors
+    assert snapshot(published / "_site") == output
+
+
+def test_a_named_pipe_called_note_md_is_refused_not_waited_on(published, capsys):
+    """Reading a FIFO blocks until someone writes to it: the build would wait forever."""
+    os.mkfifo(published / "content" / "papers" / "pipe.md")
+    output = snapshot(published / "_site")
+    capsys.readouterr()
+    code, seconds = build_timed(published)
+    errors = errors_of(capsys.readouterr().err)
+    assert code == 1 and seconds < SECONDS
+    assert errors[0].startswith("content/papers/pipe.md: is not a regular file"), errors
     assert snapshot(published / "_site") == output
