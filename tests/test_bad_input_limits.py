@@ -57,6 +57,9 @@ ERRORS = {
                             'content/papers/t.md:4: tags: "' + "t" * 76),
     "50,000 [": ("papers/br.md", FRONT + "---\n" + "[" * 50000 + "\n",
                  "content/papers/br.md:5: a paragraph with 50000 '[' that are never closed"),
+    "50,000 [ after a line that looks like a fence": (
+        "papers/br.md", FRONT + "---\n```word```\n\n" + "[" * 50000 + "\n",
+        "content/papers/br.md:7: a paragraph with 50000 '['"),  # found by tests/test_fuzz.py
     "a YAML syntax error": ("papers/syn.md", FRONT + "tags: [a, b\nvenue: X\n---\n",
                             "content/papers/syn.md:4: invalid YAML: the '[' on this line is never "
                             "closed (found on line 5: did not find expected ',' or ']')"),

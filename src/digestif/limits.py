@@ -8,6 +8,7 @@ runs too long, so one note can never stall a build.
 
 from __future__ import annotations
 
+import bisect
 import re
 import signal
 import threading
@@ -21,7 +22,7 @@ MAX_UNCLOSED_BRACKETS = 200
 Python-Markdown scan the rest of the paragraph for its ``]``)."""
 
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
-_FENCE = re.compile(r"[ \t]*(```|~~~)")
+_FENCE = re.compile(r"(`{3,}|~{3,})[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*)[ ]*$")
 # Nesting 100 deep needs at least 200 columns of indentation somewhere: most notes stop here.
 _DEEP_INDENT = re.compile(r"^(?: {200}|[ \t]{50})", re.M)
 
@@ -87,21 +88,29 @@ def _unclosed_after(line: str, unclosed: int) -> int:
     return unclosed
 
 
-def _outside_fences(body: str) -> Iterator[str | None]:
-    """Each line of the body, None for lines inside fenced code (which Markdown does not
-    parse)."""
-    fence = None
-    for line in body.split("\n"):
-        opened = _FENCE.match(line)
-        if fence is None and opened:
-            fence = opened.group(1)
-            yield None
-        elif fence is not None:
-            if line.strip().startswith(fence):
-                fence = None
-            yield None
-        else:
-            yield line
+def _outside_fences(body: str) -> list[str | None]:
+    """Each line of the body, None for lines of fenced code (which Markdown does not parse).
+    A fence counts as Python-Markdown counts it: at the start of a line, followed by at most
+    a language or {attributes}, and closed by the same fence; an unclosed one is text."""
+    lines: list[str | None] = list(body.split("\n"))
+    if "```" not in body and "~~~" not in body:
+        return lines
+    closings: dict[str, list[int]] = {}  # a fence -> the lines that could close it, in order
+    for index, line in enumerate(lines):
+        if line.startswith(("```", "~~~")):
+            closings.setdefault(line.rstrip(), []).append(index)
+    index = 0
+    while index < len(lines):
+        opened = _FENCE.match(lines[index])
+        if opened:
+            candidates = closings.get(opened.group(1), [])
+            found = bisect.bisect_right(candidates, index)  # no rescan: bounded on any input
+            if found < len(candidates):
+                close = candidates[found]
+                lines[index:close + 1] = [None] * (close + 1 - index)
+                index = close
+        index += 1
+    return lines
 
 
 @contextmanager
@@ -123,6 +132,8 @@ def time_budget(seconds: float) -> Iterator[None]:
         raise OutOfTime
 
     previous = signal.signal(signal.SIGALRM, expire)
+    if previous is None:  # set outside Python: signal.signal cannot restore it, default it
+        previous = signal.SIG_DFL
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
