@@ -43,6 +43,9 @@ ERRORS = {
                                "mappings nested more than 100 deep"),
     "a 1,000-deep nested list": ("papers/deep.md", FRONT + "---\n" + nested_list(1000),
                                  "content/papers/deep.md:105: lists nested more than 100 deep"),
+    "a hundred lines quoted up to 990 deep": (
+        "papers/q.md", FRONT + "---\n" + "".join(">" * i + " x\n\n" for i in range(0, 1000, 10)),
+        "content/papers/q.md:27: quotes nested more than 100 deep"),
     "HTML blocks nested 1,000 deep": ("papers/divs.md", FRONT + "---\n"
                                       + '<div markdown="1">\n' * 1000 + "x\n" + "</div>\n" * 1000,
                                       "content/papers/divs.md: nests lists, quotes or HTML "

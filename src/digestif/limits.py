@@ -17,12 +17,15 @@ from contextlib import contextmanager
 
 MAX_LIST_DEPTH = 100
 """Lists nest at most this deep (Python-Markdown's cost grows with the cube of the depth)."""
+MAX_QUOTE_DEPTH = 100
+"""Quotes nest at most this deep (a hundred lines quoted 500 deep took 11 s)."""
 MAX_UNCLOSED_BRACKETS = 200
 """One paragraph holds at most this many ``[`` that are never closed (each one makes
 Python-Markdown scan the rest of the paragraph for its ``]``)."""
 
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _FENCE = re.compile(r"(`{3,}|~{3,})[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*)[ ]*$")
+_QUOTES = re.compile(r"(?:[ \t]*>)+")
 # Nesting 100 deep needs at least 200 columns of indentation somewhere: most notes stop here.
 _DEEP_INDENT = re.compile(r"^(?: {200}|[ \t]{50})", re.M)
 
@@ -35,7 +38,7 @@ class OutOfTime(BaseException):
 def markdown_problem(body: str) -> tuple[str, int] | None:
     """(message, line within the body, 1-based) for a body Markdown cannot handle in bounded
     time or stack; None when it can."""
-    return _too_deep(body) or _too_many_unclosed_brackets(body)
+    return _too_deep(body) or _quoted_too_deep(body) or _too_many_unclosed_brackets(body)
 
 
 def _too_deep(body: str) -> tuple[str, int] | None:
@@ -53,6 +56,17 @@ def _too_deep(body: str) -> tuple[str, int] | None:
             if len(indents) > MAX_LIST_DEPTH:
                 return (f"lists nested more than {MAX_LIST_DEPTH} deep; Markdown cannot "
                         "follow them in bounded time", number)
+    return None
+
+
+def _quoted_too_deep(body: str) -> tuple[str, int] | None:
+    if body.count(">") <= MAX_QUOTE_DEPTH:
+        return None
+    for number, line in enumerate(_outside_fences(body), start=1):
+        quotes = _QUOTES.match(line) if line else None
+        if quotes and quotes.group().count(">") > MAX_QUOTE_DEPTH:
+            return (f"quotes nested more than {MAX_QUOTE_DEPTH} deep; Markdown cannot follow "
+                    "them in bounded time", number)
     return None
 
 
