@@ -207,14 +207,21 @@ def block(draw, depth: int = 0) -> str:
 
 
 @st.composite
-def deep_list(draw) -> str:
+def deep_nesting(draw) -> str:
+    """Lists indented level by level, quotes deepening line by line, or both on one line."""
     depth = draw(st.integers(50, 1200 if LONG_RUN else 300))
+    shape = draw(st.sampled_from(["list", "quotes", "one line"]))
+    if shape == "quotes":
+        step = draw(st.integers(1, 20))
+        return "".join(">" * level + " x\n\n" for level in range(0, depth, step))
+    if shape == "one line":
+        return draw(st.sampled_from(["> - ", "- ", "1. ", "> ", "* > "])) * depth + "x"
     step = draw(st.sampled_from([2, 4]))
     return "".join(" " * (step * level) + "- x\n" for level in range(depth))
 
 
 _blocks = st.lists(block(), max_size=8).map("\n\n".join)
-markdown_body = st.one_of(_blocks, _blocks, _blocks, _blocks, _blocks, deep_list())
+markdown_body = st.one_of(_blocks, _blocks, _blocks, _blocks, _blocks, deep_nesting())
 
 
 def note_text(front: str, body: str, closed: bool) -> str:
