@@ -87,6 +87,7 @@ def format_date(value, fmt: str = "%Y-%m-%d") -> str:
     """strftime, but the year always has four digits: glibc writes year 1 as "1"."""
     return value.strftime(fmt.replace("%Y", f"{value.year:04d}"))
 
+
 def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
     """Templates from the site's ``templates/`` first, then the built-in theme. With
     ``bytecode_dir``, compiled templates are kept there between builds."""
