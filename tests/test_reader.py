@@ -6,16 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 
 from digestif.errors import Problems
-from digestif.reader import (
-    NoteFile,
-    _FrontMatterLoader,
-    normalise_arxiv,
-    parse_date,
-    read_note,
-)
+from digestif.reader import NoteFile, normalise_arxiv, parse_date, read_note
 
 SEOUL = ZoneInfo("Asia/Seoul")
 
@@ -224,35 +217,6 @@ def test_arxiv_ids_are_normalised(written, expected):
 def test_arxiv_id_with_trailing_zeros_survives_yaml(tmp_path):
     note, _ = read(tmp_path, "---\ntitle: T\ndate: 2024-01-01\narxiv: 2106.10000\n---\n")
     assert note.arxiv == "2106.10000"
-
-
-@pytest.mark.parametrize("typed, value", [
-    ("1:20", "1:20"), ("0123", "0123"), ("1_000", "1_000"), ("0x1F", "0x1F"), ("+1", "+1"),
-    ("-0", "-0"), ("2106.10000", "2106.10000"), ("1e3", "1e3"), (".inf", ".inf"),
-    ("No", "No"), ("Off", "Off"), ("yes", "yes"), ("on", "on"), ("y", "y"),
-    ("2025-05-28", "2025-05-28"), ("2025-05-28 10:00:00 +0900", "2025-05-28 10:00:00 +0900"),
-    ("<<", "<<"), ("=", "="),
-    ("2025", 2025), ("-7", -7), ("0", 0), ("true", True), ("False", False), ("~", None),
-    ("null", None), ("", None),
-])
-def test_front_matter_yaml_resolves_only_what_notes_need(typed, value):
-    """YAML 1.1 read 1:20 as 80, 0123 as 83, No as false: digestif keeps what was typed, and
-    reads as a number only digits that print back the same."""
-    loaded = yaml.load(f"k: {typed}\n", Loader=_FrontMatterLoader)  # noqa: S506 - safe loader
-    assert loaded["k"] == value and type(loaded["k"]) is type(value)
-
-
-@pytest.mark.parametrize("text, line, message", [
-    ("a: &x [1]\nb: *x\n", 2, "an alias (*x) repeats a value written elsewhere"),
-    ("a: " + "[" * 101 + "]" * 101 + "\n", 1, "lists and mappings nested more than 100 deep"),
-    ("a:\n" + "".join("  " * i + "- \n" for i in range(1, 103)), 101,
-     "lists and mappings nested more than 100 deep"),
-])
-def test_the_loader_refuses_aliases_and_deep_nesting_with_the_line(text, line, message):
-    with pytest.raises(yaml.YAMLError) as caught:
-        yaml.load(text, Loader=_FrontMatterLoader)  # noqa: S506 - a safe loader
-    assert caught.value.problem_mark.line + 1 == line
-    assert caught.value.problem.startswith(message)
 
 
 def test_draft_accepts_the_yaml_1_1_words_for_yes_and_no(tmp_path):
