@@ -63,6 +63,9 @@ ERRORS = {
     "50,000 [ after a line that looks like a fence": (
         "papers/br.md", FRONT + "---\n```word```\n\n" + "[" * 50000 + "\n",
         "content/papers/br.md:7: a paragraph with 50000 '['"),  # found by tests/test_fuzz.py
+    "3,000 [a]( never closed": ("papers/br.md", FRONT + "---\n" + "[a](" * 3000 + "\n",
+                                "content/papers/br.md:5: a paragraph with 3000 '(' that are "
+                                "never closed"),  # found by tests/test_fuzz.py
     "a YAML syntax error": ("papers/syn.md", FRONT + "tags: [a, b\nvenue: X\n---\n",
                             "content/papers/syn.md:4: invalid YAML: the '[' on this line is never "
                             "closed (found on line 5: did not find expected ',' or ']')"),
@@ -239,3 +242,13 @@ def test_a_named_pipe_called_note_md_is_refused_not_waited_on(published, capsys)
     assert code == 1 and seconds < SECONDS
     assert errors[0].startswith("content/papers/pipe.md: is not a regular file"), errors
     assert snapshot(published / "_site") == output
+
+
+def test_an_image_with_a_name_too_long_for_any_file_system_is_missing_not_a_crash(published,
+                                                                                  capsys):
+    """Found by tests/test_fuzz.py: checking the file raised ENAMETOOLONG, a traceback."""
+    write_note(published, "papers/pic.md", FRONT + "---\n![x](" + "a" * 3000 + ".png)\n")
+    capsys.readouterr()
+    assert main(["build", str(published)]) == 0
+    assert (f"warning: content/papers/pic.md:5: links: links to content/papers/{'a' * 3000}.png, "
+            "which does not exist") in capsys.readouterr().err

@@ -403,15 +403,24 @@ def _copies(site: Site, problems: Problems) -> dict[str, Path]:
             # ![](../../../../etc/passwd): the path itself leaves the site.
             problems.error(note, f"links to {source}, a path outside the site; only files "
                            "inside the site folder are published", line, "links")
-        elif path.is_file() and not path.resolve().is_relative_to(site_root):
+        elif _is_file(path) and not path.resolve().is_relative_to(site_root):
             # A "figure" that links to ~/.ssh/id_rsa must not be published.
             problems.error(note, f"links to {source}, a symbolic link to a file outside the "
                            "site; copy the file into the site instead", line, "links")
-        elif path.is_file():
+        elif _is_file(path):
             copies[output] = path
         else:
             problems.warn(note, f"links to {source}, which does not exist", line, "links")
     return copies
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file, but False for a name no file system holds (a link target of 3,000
+    characters raised ENAMETOOLONG)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def _link_line(note: Note | None, source: str) -> int | None:

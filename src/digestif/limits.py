@@ -20,8 +20,8 @@ MAX_LIST_DEPTH = 100
 MAX_QUOTE_DEPTH = 100
 """Quotes nest at most this deep (a hundred lines quoted 500 deep took 11 s)."""
 MAX_UNCLOSED_BRACKETS = 200
-"""One paragraph holds at most this many ``[`` that are never closed (each one makes
-Python-Markdown scan the rest of the paragraph for its ``]``)."""
+"""One paragraph holds at most this many ``[`` (or ``(``) that are never closed: each one
+makes Python-Markdown scan the rest of the paragraph for its ``]`` (or a link's ``)``)."""
 
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 _FENCE = re.compile(r"(`{3,}|~{3,})[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*)[ ]*$")
@@ -70,9 +70,26 @@ def _quoted_too_deep(body: str) -> tuple[str, int] | None:
     return None
 
 
+_BRACKETS = {"[": ("]", "&#91;"), "(": (")", "&#40;")}
+
+
 def _too_many_unclosed_brackets(body: str) -> tuple[str, int] | None:
-    if body.count("[") <= MAX_UNCLOSED_BRACKETS:
-        return None
+    for opening, (closing, entity) in _BRACKETS.items():
+        if body.count(opening) <= MAX_UNCLOSED_BRACKETS:
+            continue
+        found = _paragraph_with_unclosed(body, opening, closing)
+        if found is not None:
+            unclosed, start = found
+            return (f"a paragraph with {unclosed} '{opening}' that are never closed (at most "
+                    f"{MAX_UNCLOSED_BRACKETS}; each makes Markdown scan the rest of the "
+                    f"paragraph); write them as {entity} or put the text in a code block",
+                    start)
+    return None
+
+
+def _paragraph_with_unclosed(body: str, opening: str,
+                             closing: str) -> tuple[int, int] | None:
+    """(count, first line) of the first paragraph with too many unclosed ``opening``."""
     start, unclosed = 1, 0
     for number, line in enumerate(_outside_fences(body), start=1):
         if line is None or not line.strip():
@@ -80,24 +97,22 @@ def _too_many_unclosed_brackets(body: str) -> tuple[str, int] | None:
                 break
             start, unclosed = number + 1, 0
             continue
-        unclosed = _unclosed_after(line, unclosed)
-    if unclosed > MAX_UNCLOSED_BRACKETS:
-        return (f"a paragraph with {unclosed} '[' that are never closed (at most "
-                f"{MAX_UNCLOSED_BRACKETS}; each makes Markdown scan the rest of the paragraph); "
-                "write them as &#91; or put the text in a code block", start)
-    return None
+        unclosed = _unclosed_after(line, unclosed, opening, closing)
+    return (unclosed, start) if unclosed > MAX_UNCLOSED_BRACKETS else None
 
 
-def _unclosed_after(line: str, unclosed: int) -> int:
+def _unclosed_after(line: str, unclosed: int, opening: str, closing: str) -> int:
+    if opening not in line and not unclosed:
+        return 0
     escaped = False
     for character in line:
         if escaped:
             escaped = False
         elif character == "\\":
             escaped = True
-        elif character == "[":
+        elif character == opening:
             unclosed += 1
-        elif character == "]" and unclosed:
+        elif character == closing and unclosed:
             unclosed -= 1
     return unclosed
 
