@@ -38,7 +38,8 @@ class OutOfTime(BaseException):
 def markdown_problem(body: str) -> tuple[str, int] | None:
     """(message, line within the body, 1-based) for a body Markdown cannot handle in bounded
     time or stack; None when it can."""
-    return _too_deep(body) or _quoted_too_deep(body) or _too_many_unclosed_brackets(body)
+    return (_too_deep(body) or _quoted_too_deep(body) or _too_many_unclosed_brackets(body)
+            or _too_many_unclosed_math(body))
 
 
 def _too_deep(body: str) -> tuple[str, int] | None:
@@ -71,6 +72,27 @@ def _quoted_too_deep(body: str) -> tuple[str, int] | None:
 
 
 _BRACKETS = {"[": ("]", "&#91;"), "(": (")", "&#40;")}
+
+
+_MATH_DELIMITERS = (("\\(", "\\)"), ("\\[", "\\]"))
+
+
+def _too_many_unclosed_math(body: str) -> tuple[str, int] | None:
+    """The math scan looks for the end of each ``\\(`` to the end of its paragraph: 10,000
+    unclosed ones took 32 s."""
+    for opening, closing in _MATH_DELIMITERS:
+        if body.count(opening) <= MAX_UNCLOSED_BRACKETS:
+            continue
+        start = 1
+        for paragraph in re.split(r"\n[ \t]*\n", body):
+            unclosed = paragraph.count(opening) - paragraph.count(closing)
+            if unclosed > MAX_UNCLOSED_BRACKETS:
+                return (f"a paragraph with {unclosed} '{opening}' that are never closed (at "
+                        f"most {MAX_UNCLOSED_BRACKETS}; each makes the math scan read the rest "
+                        "of the paragraph); write the backslash as &#92; or put the text in a "
+                        "code block", start)
+            start += paragraph.count("\n") + 2
+    return None
 
 
 def _too_many_unclosed_brackets(body: str) -> tuple[str, int] | None:
