@@ -181,6 +181,9 @@ def _drop_control_characters(text: str, source: str, problems: Problems) -> str:
 def _control_character_in(value: object) -> str | None:
     """The first control character in a front-matter value (YAML escapes such as "\\x16").
     Iterative: the loader caps nesting, and a walk must not hit Python's recursion limit."""
+    if isinstance(value, str):  # most values: no walk
+        found = _CONTROL.search(value)
+        return found.group() if found else None
     pending = [value]
     while pending:
         item = pending.pop()
@@ -310,12 +313,15 @@ def split_authors(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in parts if p.strip())
 
 
+_SPACE = re.compile(r"\s")
+
+
 def _is_link(url: object) -> bool:
     """An URL a badge may point at, by scheme and shape: ``http(s)://host…``, ``mailto:a@b``,
     ``doi:10.…``, or a path on the site (``/slides.pdf``). Never ``javascript:`` or ``data:``,
     which would run or show code from an imported note, and never a bare word such as
     ``not-a-url``, which a browser would resolve against the page and break silently."""
-    if not isinstance(url, str) or not url.strip() or any(c.isspace() for c in url.strip()):
+    if not isinstance(url, str) or not url.strip() or _SPACE.search(url.strip()):
         return False
     try:
         parts = urlsplit(url.strip())
