@@ -93,7 +93,7 @@ def test_math_is_mathml(example):
     out, _ = example
     root = parse_html(out / "papers" / "qlora" / "index.html")
     math = [e for e in root.iter() if e.tag.endswith("math")]
-    assert {m.get("display") for m in math} == {"inline", "block"}
+    assert {m.get("display", "inline") for m in math} == {"inline", "block"}
     assert not [e for e in root.iter("code") if e.get("class") == "math-error"]
 
 

@@ -7,14 +7,15 @@ from xml.etree import ElementTree
 
 import html5lib
 
+from digestif.config import MarkdownConfig
 from digestif.markup import render_markdown
 from digestif.note import Note
 
 
-def render(body: str, source: str = "content/papers/x.md"):
+def render(body: str, source: str = "content/papers/x.md", math: str = "mathjax"):
     note = Note(source=source, title="T", date=datetime(2024, 1, 1, tzinfo=UTC), slug="x",
                 body=body, body_line=5)
-    return render_markdown(note)
+    return render_markdown(note, "", MarkdownConfig(math=math))
 
 
 def tree(html: str) -> ElementTree.Element:
@@ -29,17 +30,18 @@ def test_inline_and_display_math_become_mathml_without_emphasis():
     body = "Let $x_i * y_j$ and $a_1$ be.\n\n$$\n\\sum_{i=1}^{n} x_i\n$$\n"
     html = render(body).html
     found = maths(html)
-    assert [m.get("display") for m in found] == ["inline", "inline", "block"]
+    assert [m.get("display", "inline") for m in found] == ["inline", "inline", "block"]
     assert not list(tree(html).iter("em")), "underscores inside math became emphasis"
 
 
 def test_all_four_delimiters_are_math():
     html = render("A \\(a_b\\), B \\[c^2\\], C $d$ and kramdown $$e_f$$ inline.").html
-    assert [m.get("display") for m in maths(html)] == ["inline", "block", "inline", "inline"]
+    displays = [m.get("display", "inline") for m in maths(html)]
+    assert displays == ["inline", "block", "inline", "inline"]
 
 
 def test_dollar_amounts_stay_text():
-    result = render("It costs $5 and $10, or \\$3 escaped.")
+    result = render("It costs $5 and $10, or \\$3 escaped.", math="pandoc")
     assert not maths(result.html)
     assert "$5 and $10" in "".join(tree(result.html).itertext())
     assert "$3" in "".join(tree(result.html).itertext())

@@ -79,8 +79,14 @@ def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
                         f"{result.pages} pages, checked in {result.seconds:.2f} s) -> {output}")
     else:
         console.success(f"built {result.notes} notes into {result.pages} pages "
-                        f"({result.files} files written) in {result.seconds:.2f} s -> {output}")
+                        f"({result.files} files written) in {result.seconds:.2f} s"
+                        f"{_math_warnings(result.warnings)} -> {output}")
     return 0
+
+
+def _math_warnings(warnings: list) -> str:
+    count = sum(1 for problem in warnings if problem.field == "math")
+    return f", {count} math warning{'s' * (count != 1)}" if count else ""
 
 
 def _add_check(commands) -> None:

@@ -50,9 +50,10 @@ class FeedConfig:
 class MarkdownConfig:
     """How note bodies are read (``[markdown]``)."""
 
-    math: str = "pandoc"
-    """Which ``$`` delimiters are math: ``"pandoc"`` ("costs $5 and $10" is text) or
-    ``"mathjax"`` (MathJax/KaTeX auto-render: ``$ x $`` with spaces is math too)."""
+    math: str = "mathjax"
+    """Which ``$`` delimiters are math: ``"mathjax"`` (MathJax/KaTeX auto-render, what most
+    notes are written for: ``$ x $`` with spaces is math, ``\\$`` is a dollar sign) or
+    ``"pandoc"`` ("costs $5 and $10" is text). docs/math.md has both rules."""
     macros: dict[str, str] = field(default_factory=dict)
     """Site-wide TeX macros, name (without the backslash) -> replacement."""
     smart_quotes: bool = False

@@ -26,7 +26,7 @@ from markdown.treeprocessors import Treeprocessor
 from .config import MarkdownConfig
 from .errors import Problem
 from .limits import OutOfTime, markdown_problem, time_budget
-from .mathml import MathError, find_math, math_fallback, tex_to_mathml
+from .math import Converted, MathSpan, convert_spans, find_math, math_fallback
 from .note import Note
 
 MARKER = "digestif:"
@@ -62,32 +62,52 @@ class RenderedBody:
 
 
 class _MathPreprocessor(Preprocessor):
-    """Swaps every formula for MathML in the HTML stash before Markdown parses the text."""
+    """Swaps every formula for MathML in the HTML stash before Markdown parses the text.
+
+    It runs before fenced code is stashed (and skips code itself), so offsets in the text are
+    offsets in the note body and each warning names the formula's own line."""
 
     def __init__(self, md, renderer: MarkdownRenderer):
         super().__init__(md)
         self.renderer = renderer
 
     def run(self, lines: list[str]) -> list[str]:
-        state = self.renderer.state
         text = "\n".join(lines)
-        if "$" not in text and "\\(" not in text and "\\[" not in text:
+        if "$" not in text and "\\" not in text:
             return lines
-        pieces, last = [], 0
-        for span in find_math(text):
-            try:
-                html = tex_to_mathml(span.tex, span.display)
-            except MathError as exc:
-                html = math_fallback(span)
-                state.warn(str(exc), state.line_of(span.source), "math")
+        settings = self.renderer.settings
+        doubts: list[tuple[int, str]] = []
+        spans = list(find_math(text, settings.math, doubts))
+        for offset, why in doubts:
+            self.renderer.state.warn(why, self._line(text, offset), "math")
+        if not spans:
+            return lines
+        results = convert_spans(spans, tuple(sorted(settings.macros.items())))
+        pieces, last, line, counted = [], 0, self.renderer.state.note.body_line, 0
+        for span, result in zip(spans, results, strict=True):
+            line += text.count("\n", counted, span.start)
+            counted = span.start
             pieces.append(text[last:span.start])
-            placeholder = self.md.htmlStash.store(html)
-            # Plain-text summaries show the formula as read (N×N), not as typed (N \times N).
-            state.math_text[placeholder] = unescape(re.sub(r"<[^>]+>", "", html))
-            pieces.append(placeholder)
+            pieces.append(self._placeholder(span, result, line))
             last = span.end
         pieces.append(text[last:])
         return "".join(pieces).split("\n")
+
+    def _line(self, text: str, offset: int) -> int:
+        return self.renderer.state.note.body_line + text.count("\n", 0, offset)
+
+    def _placeholder(self, span: MathSpan, result: Converted, line: int) -> str:
+        state = self.renderer.state
+        if result.error:
+            what = "cannot convert TeX " if result.mathml is None else ""
+            state.warn(f"{what}{span.source}: {result.error}", line, "math")
+        html = math_fallback(span) if result.mathml is None else result.mathml
+        if not html:
+            return ""  # a formula of macro definitions alone shows nothing
+        placeholder = self.md.htmlStash.store(html)
+        # Plain-text summaries show the formula as read (N×N), not as typed (N \times N).
+        state.math_text[placeholder] = unescape(re.sub(r"<[^>]+>", "", html))
+        return placeholder
 
 
 class _WikiLinkProcessor(InlineProcessor):
@@ -220,8 +240,8 @@ class _DigestifExtension(Extension):
         self.renderer = renderer
 
     def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
-        # After fenced code (25) has stashed code blocks, before raw HTML blocks (20).
-        md.preprocessors.register(_MathPreprocessor(md, self.renderer), "math", 22)
+        # Before fenced code (25) and raw HTML blocks (20): math skips code and HTML itself.
+        md.preprocessors.register(_MathPreprocessor(md, self.renderer), "math", 27)
         md.inlinePatterns.register(
             _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]", md), "wikilink", 175)
         md.treeprocessors.register(_LinkTreeprocessor(md, self.renderer), "links", 1)
