@@ -68,8 +68,8 @@ ERRORS = {
                                 "never closed"),  # found by tests/test_fuzz.py
     "30,000 unclosed \\(": ("papers/paren.md", FRONT + "---\n" + "\\( " * 30000 + "\n",
                             "content/papers/paren.md:5: a paragraph with 30000 '\\(' that are "
-                            "never closed (at most 200; each makes the math scan read the rest "
-                            "of the paragraph); write the backslash as &#92;"),
+                            "never closed (at most 200; the time Markdown needs grows much "
+                            "faster than their number); write the backslash as &#92;"),
     "a YAML syntax error": ("papers/syn.md", FRONT + "tags: [a, b\nvenue: X\n---\n",
                             "content/papers/syn.md:4: invalid YAML: the '[' on this line is never "
                             "closed (found on line 5: did not find expected ',' or ']')"),

@@ -80,8 +80,8 @@ _MATH_DELIMITERS = (("\\(", "\\)"), ("\\[", "\\]"))
 
 
 def _too_many_unclosed_math(body: str) -> tuple[str, int] | None:
-    """The math scan looks for the end of each ``\\(`` to the end of its paragraph: 10,000
-    unclosed ones took 32 s."""
+    """30,000 unclosed ``\\(`` in a paragraph cost 5.6 s of CPU (10,000: 0.16 s); before the
+    math scan was rewritten, 49 s."""
     for opening, closing in _MATH_DELIMITERS:
         # Counting "(" first is cheaper, and "\\(" can be no more frequent.
         if body.count(opening[1]) <= MAX_UNCLOSED_BRACKETS or \
@@ -92,8 +92,8 @@ def _too_many_unclosed_math(body: str) -> tuple[str, int] | None:
             unclosed = paragraph.count(opening) - paragraph.count(closing)
             if unclosed > MAX_UNCLOSED_BRACKETS:
                 return (f"a paragraph with {unclosed} '{opening}' that are never closed (at "
-                        f"most {MAX_UNCLOSED_BRACKETS}; each makes the math scan read the rest "
-                        "of the paragraph); write the backslash as &#92; or put the text in a "
+                        f"most {MAX_UNCLOSED_BRACKETS}; the time Markdown needs grows much faster "
+                        "than their number); write the backslash as &#92; or put the text in a "
                         "code block", start)
             start += paragraph.count("\n") + 2
     return None
