@@ -88,7 +88,8 @@ def _duplicate_slug(site: Path) -> str:
 
 CASES = {
     "invalid YAML": _case("papers/yaml.md", f"---\n{GOOD_FRONT}tags: [a, b\nvenue: X\n---\n",
-                          "content/papers/yaml.md:5: invalid YAML"),
+                          "content/papers/yaml.md:4: invalid YAML: the '[' on this line is "
+                          "never closed"),
     "impossible date": _case("papers/feb30.md", "---\ntitle: T\ndate: 2025-02-30\n---\n",
                              'content/papers/feb30.md:3: date: expected YYYY-MM-DD or ISO 8601 '
                              'date-time, found "2025-02-30"'),
@@ -139,7 +140,7 @@ WRONG_TYPES = {
     "title": "[a]", "date": "{y: 1}", "updated": "[2024]", "venue": "{a: b}",
     "authors": "{a: b}", "arxiv": "[1]", "doi": "[x]", "task": "{a: 1}",
     "categories": "{a: 1}", "category": "[[a]]", "tags": "{a: 1}", "links": "[x]",
-    "link": "[x]", "summary": "[x]", "excerpt": "{a: 1}", "paper": "[x]", "slug": "5",
+    "link": "[x]", "summary": "[x]", "excerpt": "{a: 1}", "paper": "[x]", "slug": "[5]",
     "draft": "3", "extra": "[1]", "lang": "[en]", "kind": "[page]", "menu": "[1]",
     "image": "[x]",
     # Jekyll keys the reader maps (migrate, issue 15).
@@ -235,7 +236,7 @@ def test_a_symlinked_file_beside_a_note_pointing_outside_is_not_published(publis
     capsys.readouterr()
     assert main(["build", str(site)]) == 1
     errors = errors_of(capsys.readouterr().err)
-    assert any(e.startswith("content/papers/pic.md: links: links to content/papers/figure.png, "
+    assert any(e.startswith("content/papers/pic.md:5: links: links to content/papers/figure.png, "
                             "a symbolic link to a file outside the site") for e in errors), errors
     assert snapshot(site / "_site") == output
     assert not [p for p in (site / "_site").rglob("*") if p.is_file()

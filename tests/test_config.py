@@ -15,7 +15,7 @@ def load(tmp_path, text: str):
 def messages(tmp_path, text: str) -> list[str]:
     with pytest.raises(ConfigError) as caught:
         load(tmp_path, text)
-    return [str(p) for p in caught.value.problems.items]
+    return [str(p) for p in caught.value.problems]
 
 
 def test_defaults_and_values(tmp_path):
@@ -76,3 +76,15 @@ def test_markdown_settings_are_typed_and_checked(tmp_path):
     assert config.markdown.macros == {"R": "\\mathbb{R}"}
     assert messages(tmp_path, '[markdown]\nmath = "katex"\n') == [
         'site.toml: markdown.math: expected one of pandoc, mathjax, found "katex"']
+
+
+def test_config_errors_are_build_errors_with_a_list_of_problems(tmp_path):
+    """One error type: every command catches BuildError and gets site.toml's problems too."""
+    from digestif.errors import BuildError
+
+    (tmp_path / "site.toml").write_text("paginate = 0\n")
+    with pytest.raises(BuildError) as caught:
+        load_config(tmp_path)
+    assert isinstance(caught.value, ConfigError)
+    assert [str(p) for p in caught.value.problems] == [
+        "site.toml: paginate: expected a positive integer, found 0"]

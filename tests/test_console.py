@@ -57,3 +57,28 @@ def test_quiet_hides_warnings_but_never_errors():
                       Problem("b.md", "bad date", 3, "date")])
     assert out.getvalue() == ""
     assert err.getvalue() == "error: b.md:3: date: bad date\n"
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_file_names_lines_and_user_text_are_printed_exactly(terminal):
+    """rich would turn "note.md:100:" into an emoji and "[bold]" into markup; a file:line
+    parser in CI needs the text as written."""
+    out, err = io.StringIO(), io.StringIO()
+    console = Console(stream=out, err_stream=err, terminal=terminal)
+    problem = Problem("content/papers/[bold]x:smile:.md", "links to [red]a.png[/red] :100:", 100)
+    console.problems([problem, Problem("content/b.md", "unknown key", 1234, "x", warning=True)])
+    console.info("read content/papers/[i]note.md:100:")
+    console.success("built :thumbs_up: [b]")
+    shown_err = _plain(err.getvalue())
+    assert shown_err.splitlines() == [
+        "error: content/papers/[bold]x:smile:.md:100: links to [red]a.png[/red] :100:",
+        "warning: content/b.md:1234: x: unknown key",
+    ]
+    assert _plain(out.getvalue()).splitlines() == ["read content/papers/[i]note.md:100:",
+                                                   "✓ built :thumbs_up: [b]"]
+
+
+def _plain(text: str) -> str:
+    """The text without terminal colour codes."""
+    import re
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)

@@ -105,21 +105,21 @@ def test_unknown_key_warns_with_file_line_and_key(tmp_path):
      '"2025-13-45"'),
     ("title: [a, b]\ndate: 2024-01-01",
      "content/papers/note.md:2: title: expected text, found a list"),
-    ("title: 1984\ndate: 2024-01-01",
-     "content/papers/note.md:2: title: expected text, found the number 1984; put it in quotes"),
+    # A missing key is reported on the closing "---" line: where to add it.
     ("date: 2024-01-01",
-     'content/papers/note.md: title: required; add a line such as  title: "Paper title"'),
+     'content/papers/note.md:3: title: required; add a line such as  title: "Paper title"'),
     ("title: T",
-     "content/papers/note.md: date: required: expected YYYY-MM-DD or ISO 8601 date-time (or a "
+     "content/papers/note.md:3: date: required: expected YYYY-MM-DD or ISO 8601 date-time (or a "
      "YYYY-MM-DD- prefix on the file name)"),
     ("title: T\ndate: 2024-01-01\nlinks: [https://a.org]",
      "content/papers/note.md:4: links: expected a mapping of label to URL (e.g. 'code: "
      "https://…'), found a list"),
     ("title: T\ndate: 2024-01-01\nlinks:\n  code: \"javascript:alert(1)\"",
-     'content/papers/note.md:4: links: expected an http(s) URL for \'code\', found '
-     '"javascript:alert(1)"'),
+     'content/papers/note.md:5: links.code: expected an http(s) URL (or mailto:, doi:, or a '
+     'path starting with /), found "javascript:alert(1)"'),
     ("title: T\ndate: 2024-01-01\nlink: \"data:text/html,<b>x</b>\"",
-     'content/papers/note.md:4: link: expected an http(s) URL, found "data:text/html,<b>x</b>"'),
+     'content/papers/note.md:4: link: expected an http(s) URL (or mailto:, doi:, or a path '
+     'starting with /), found "data:text/html,<b>x</b>"'),
     ("title: T\ndate: 2024-01-01\nslug: ../../evil",
      'content/papers/note.md:4: slug: expected letters, digits, \'-\', \'_\' or \'.\' (no \'/\' '
      'or \'..\'), found "../../evil"'),
@@ -149,7 +149,8 @@ def test_all_bad_fields_of_one_note_are_reported_together(tmp_path):
     ("---\n- a\n- b\n---\n",
      "content/papers/note.md:2: front matter: expected keys and values (a mapping), found a list"),
     ("---\ntitle: T\ndate: 2024-01-01\ntags: [a, b\nvenue: X\n---\n",
-     "content/papers/note.md:5: invalid YAML: did not find expected ',' or ']'"),
+     "content/papers/note.md:4: invalid YAML: the '[' on this line is never closed (found on "
+     "line 5: did not find expected ',' or ']')"),
     ("---\ntitle: T\ndate: 2024-01-01\nlinks:\n\tcode: https://x.org\n---\n",
      "content/papers/note.md:5: invalid YAML: a tab in 'code'; YAML indents and separates with "
      "spaces only"),
@@ -216,3 +217,10 @@ def test_arxiv_ids_are_normalised(written, expected):
 def test_arxiv_id_with_trailing_zeros_survives_yaml(tmp_path):
     note, _ = read(tmp_path, "---\ntitle: T\ndate: 2024-01-01\narxiv: 2106.10000\n---\n")
     assert note.arxiv == "2106.10000"
+
+
+def test_draft_accepts_the_yaml_1_1_words_for_yes_and_no(tmp_path):
+    note, problems = read(tmp_path, "---\ntitle: T\ndate: 2024-01-01\ndraft: yes\n---\n")
+    assert note.draft is True and not problems.items
+    note, _ = read(tmp_path, "---\ntitle: T\ndate: 2024-01-01\ndraft: Off\n---\n")
+    assert note.draft is False

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import logging
 import os
+import posixpath
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ from .cache import (
 from .config import SiteConfig, load_config
 from .console import Console
 from .errors import BuildError, Problem, Problems
+from .paths import is_file
 from .reader import NoteFile, find_notes, parse_note
 from .schedule import LeftOut
 from .search import IndexStats, SearchIndexer
@@ -275,7 +277,8 @@ def parse_sources(sources: list[Source], config: SiteConfig, state: CacheState,
         entry = state.notes.get(source.file.source)
         if entry is None or entry.digest != source.digest:
             found = Problems()
-            note = parse_note(source.file, source.read(), config.tz, found, source.digest)
+            note = parse_note(source.file, source.read(), config.tz, found, source.digest,
+                              config.markdown.max_note_kb * 1000)
             entry = CachedNote(source.digest, note, tuple(found.items))
         entries[source.file.source] = entry
         problems.extend(list(entry.problems))
@@ -413,17 +416,29 @@ def _copies(site: Site, problems: Problems) -> dict[str, Path]:
     copies = _tree(THEME_DIR / "static", "assets/")
     copies.update(_tree(config.site_dir / "static", ""))
     site_root = config.site_dir.resolve()
+    notes = {view.note.source: view.note for view in site.notes}
     for output, (source, note) in site.assets.items():
         path = config.site_dir / source
-        if path.is_file() and not path.resolve().is_relative_to(site_root):
+        line = _link_line(notes.get(note), source)
+        if source.startswith("../") or source == "..":
+            # ![](../../../../etc/passwd): the path itself leaves the site.
+            problems.error(note, f"links to {source}, a path outside the site; only files "
+                           "inside the site folder are published", line, "links")
+        elif is_file(path) and not path.resolve().is_relative_to(site_root):
             # A "figure" that links to ~/.ssh/id_rsa must not be published.
             problems.error(note, f"links to {source}, a symbolic link to a file outside the "
-                           "site; copy the file into the site instead", field="links")
-        elif path.is_file():
+                           "site; copy the file into the site instead", line, "links")
+        elif is_file(path):
             copies[output] = path
         else:
-            problems.warn(note, f"links to {source}, which does not exist", field="links")
+            problems.warn(note, f"links to {source}, which does not exist", line, "links")
     return copies
+
+
+def _link_line(note: Note | None, source: str) -> int | None:
+    """The body line that names a linked file, for the message."""
+    from .reader import body_line_of
+    return body_line_of(note, posixpath.basename(source)) if note is not None else None
 
 
 def _tree(root: Path, prefix: str) -> dict[str, Path]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from .build import BuildOptions, build, read_notes
-from .config import ConfigError, SiteConfig, load_config
+from .config import SiteConfig, load_config
 from .console import Console
 from .errors import BuildError, Problems
 from .liquid import find_liquid
@@ -440,9 +440,8 @@ def run_check(site_dir: Path, options: CheckOptions, console: Console) -> int:
     """Build (unless told not to), check, report; the exit code."""
     try:
         config, page_sources = _prepare(site_dir, options, console)
-    except (BuildError, ConfigError) as exc:
-        problems = exc.problems if isinstance(exc, BuildError) else exc.problems.items
-        console.problems(problems)
+    except BuildError as exc:  # site.toml's errors (ConfigError) included
+        console.problems(exc.problems)
         console.error("the build failed, so nothing was checked")
         return 1
     out_dir = config.output_path

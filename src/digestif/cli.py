@@ -10,9 +10,8 @@ from pathlib import Path
 
 from . import __version__
 from .build import BuildOptions, build
-from .config import ConfigError
 from .console import Console
-from .errors import BuildError
+from .errors import BuildError, ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,8 +94,8 @@ def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
     """Build and tell the user how it went; the exit code."""
     try:
         result = build(site_dir, options, console)
-    except (BuildError, ConfigError) as exc:
-        problems = exc.problems if isinstance(exc, BuildError) else exc.problems.items
+    except BuildError as exc:  # site.toml's errors (ConfigError) included
+        problems = exc.problems
         console.problems(problems, strict=options.strict)
         errors = sum(1 for p in problems if options.strict or not p.warning)
         console.error(f"build failed with {errors} error{'s' * (errors != 1)}; "
@@ -260,7 +259,7 @@ def _run_new(args: argparse.Namespace) -> int:
     try:
         result = new_note(args.site, request)
     except ConfigError as exc:
-        console.problems(exc.problems.items)
+        console.problems(exc.problems)
         return 1
     except ScaffoldError as exc:
         console.error(str(exc))

@@ -17,7 +17,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import Problems, quote
+from .errors import ConfigError, Problems, quote
+
+__all__ = ["ConfigError", "SiteConfig", "load_config"]
 
 CONFIG_FILE = "site.toml"
 
@@ -58,6 +60,11 @@ class MarkdownConfig:
     """Site-wide TeX macros, name (without the backslash) -> replacement."""
     smart_quotes: bool = False
     """Curly quotes and en/em dashes from ``"``, ``--`` and ``---`` (kramdown does this)."""
+    time_budget: int = 30
+    """Seconds Markdown may spend on one note before it is stopped with an error (0: no
+    limit). A 5 MB note of dense Markdown takes about 10 s on a slow machine."""
+    max_note_kb: int = 10_000
+    """Notes larger than this many kilobytes are refused with an error (0: no limit)."""
 
 
 MATH_RULES = ("pandoc", "mathjax")
@@ -139,14 +146,6 @@ class SiteConfig:
     @property
     def content_path(self) -> Path:
         return self.site_dir / "content"
-
-
-class ConfigError(Exception):
-    """site.toml is unreadable or invalid; ``problems`` lists every reason."""
-
-    def __init__(self, problems: Problems):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems.items))
 
 
 def load_config(site_dir: Path, overrides: dict[str, typing.Any] | None = None) -> SiteConfig:
@@ -265,6 +264,10 @@ def _check_values(config: SiteConfig, problems: Problems) -> SiteConfig:
     if config.digest.show not in DIGEST_SHOWS:
         problems.error(CONFIG_FILE, f"expected one of {', '.join(DIGEST_SHOWS)}, found "
                        f"{quote(config.digest.show)}", field="digest.show")
+    for name in ("time_budget", "max_note_kb"):
+        if getattr(config.markdown, name) < 0:
+            problems.error(CONFIG_FILE, f"expected 0 (no limit) or a positive integer, found "
+                           f"{getattr(config.markdown, name)}", field=f"markdown.{name}")
     for name, placeholder in _PATTERN_FIELDS.items():
         pattern = getattr(config.permalinks, name)
         if not pattern.startswith("/") or placeholder not in pattern or ".." in pattern:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.console import Console as RichConsole
-from rich.markup import escape
+from rich.text import Text
 
 from .errors import Problem
 
@@ -30,30 +30,33 @@ class Console:
         """``terminal`` forces (or denies) terminal behaviour: colour and progress bars;
         by default it is whether the stream is a terminal."""
         self.quiet = quiet
-        self.out = RichConsole(file=stream or sys.stdout, highlight=False, soft_wrap=True,
-                               force_terminal=terminal)
-        self.err = RichConsole(file=err_stream or sys.stderr, highlight=False, soft_wrap=True,
-                               force_terminal=terminal)
+        # Messages name files and quote what the user wrote: rich must neither read
+        # "note.md:100:" as the emoji :100: nor "[bold]" as markup. Every message is printed
+        # as a Text (never parsed); emoji and markup are off for anything printed otherwise.
+        options = dict(highlight=False, soft_wrap=True, force_terminal=terminal, emoji=False,
+                       markup=False)
+        self.out = RichConsole(file=stream or sys.stdout, **options)
+        self.err = RichConsole(file=err_stream or sys.stderr, **options)
 
     @property
     def interactive(self) -> bool:
         return self.out.is_terminal and not os.environ.get("CI")
 
     def info(self, message: str) -> None:
-        """A line of progress; plain text, markup-escaped."""
+        """A line of progress, printed exactly as given."""
         if not self.quiet:
-            self.out.print(escape(message))
+            self.out.print(Text(message))
 
     def success(self, message: str) -> None:
         if not self.quiet:
-            self.out.print(f"[green]✓[/green] {escape(message)}")
+            self.out.print(_labelled("✓", "green", message))
 
     def warning(self, message: str) -> None:
         if not self.quiet:
-            self.err.print(f"[yellow]warning:[/yellow] {escape(message)}")
+            self.err.print(_labelled("warning:", "yellow", message))
 
     def error(self, message: str) -> None:
-        self.err.print(f"[bold red]error:[/bold red] {escape(message)}")
+        self.err.print(_labelled("error:", "bold red", message))
 
     def problems(self, problems: Iterable[Problem], strict: bool = False) -> None:
         """Errors always; warnings unless quiet (under --strict they are errors)."""
@@ -94,3 +97,8 @@ class Console:
             for item in items:
                 yield item
                 progress.advance(task)
+
+
+def _labelled(label: str, style: str, message: str) -> Text:
+    """A coloured label and the message as literal text: no markup, no emoji codes."""
+    return Text.assemble((label, style), " ", message)

@@ -27,11 +27,16 @@ class Problem:
 
 
 class BuildError(Exception):
-    """Raised when a stage found errors; carries every problem found so far."""
+    """Raised when a stage found errors; carries every problem found so far. The one type a
+    command catches: everything the user wrote wrong, in site.toml or in a note, is one."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+    def __init__(self, problems: list[Problem] | Problems):
+        self.problems: list[Problem] = list(getattr(problems, "items", problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigError(BuildError):
+    """site.toml is unreadable or invalid; ``problems`` lists every reason."""
 
 
 @dataclass

@@ -25,6 +25,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .config import MarkdownConfig
 from .errors import Problem
+from .limits import OutOfTime, markdown_problem, time_budget
 from .liquid import LiquidPreprocessor
 from .math import Converted, MathSpan, convert_spans, find_math, math_fallback
 from .note import Note
@@ -306,9 +307,34 @@ DEFAULT_SETTINGS = MarkdownConfig()
 
 def render_markdown(note: Note, base_url: str = "",
                     settings: MarkdownConfig = DEFAULT_SETTINGS) -> RenderedBody:
-    """Render with this process's renderer, created on first use (workers keep theirs warm)."""
+    """Render with this process's renderer, created on first use (workers keep theirs warm).
+
+    Bounded (docs/limits.md): a body of a shape Markdown cannot handle, a render that exceeds
+    ``settings.time_budget`` seconds or Python's recursion limit gives a body whose problems
+    hold an error naming the note, never a hang or a traceback."""
+    refused = markdown_problem(note.body)
+    if refused is not None:
+        message, line = refused
+        return _failed(note, message, note.body_line + line - 1)
     key = (base_url, repr(settings))  # settings hold a dict of macros: not hashable
     renderer = _renderers.get(key)
     if renderer is None:
         renderer = _renderers[key] = MarkdownRenderer(base_url, settings)
-    return renderer.render(note)
+    try:
+        with time_budget(settings.time_budget):
+            return renderer.render(note)
+    except OutOfTime:
+        message = (f"Markdown took more than {settings.time_budget} s on this note and was "
+                   "stopped (the limit is time_budget under [markdown] in site.toml); long "
+                   "runs of unclosed brackets, emphasis or math delimiters are the usual cause")
+    except RecursionError:
+        message = ("nests lists, quotes or HTML blocks more deeply than Markdown can follow "
+                   "(Python's recursion limit); flatten the nesting")
+    del _renderers[key]  # stopped halfway: its state is not to be trusted
+    return _failed(note, message, None)
+
+
+def _failed(note: Note, message: str, line: int | None) -> RenderedBody:
+    """The body of a note Markdown could not render: no HTML, one error."""
+    return RenderedBody(html="", toc=(), first_paragraph="", words=0, assets=(), links=(),
+                        problems=(Problem(note.source, message, line),))

@@ -20,6 +20,7 @@ import yaml
 
 from .cache import file_digest
 from .errors import Problems, quote
+from .frontmatter import FrontMatterLoader, key_lines, yaml_error_location
 from .jekyll_keys import (
     JEKYLL_LINK_KEYS,
     JEKYLL_THEME_KEYS,
@@ -29,10 +30,11 @@ from .jekyll_keys import (
     skip_unpublished,
 )
 from .note import Author, Note
-from .slugs import SAFE_SLUG, split_jekyll_date
+from .slugs import SAFE_SLUG, slugify, split_jekyll_date
 
 NOTE_SUFFIXES = (".md", ".markdown")
 log = logging.getLogger(__name__)
+_FrontMatterLoader = FrontMatterLoader  # the name import jekyll uses
 PAGES_DIR = "content/pages/"
 """Files under it are standalone pages (About, Contact), not paper notes."""
 PAGE_DATE = datetime(1970, 1, 1, tzinfo=UTC)
@@ -52,16 +54,9 @@ KNOWN_KEYS = {
 }
 
 
-class _FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """YAML without implicit timestamps and floats: dates are parsed by us (PyYAML crashes on
-    ``2025-13-45`` and guesses time zones), and ``arxiv: 2106.10000`` must not become 2106.1."""
-
-
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers
-            if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:float")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+# A folder name holds at most 255 bytes on ext4, APFS and NTFS; a slug becomes a folder that
+# holds index.html, and a file name may end in .html: leave room for either.
+NAME_MAX_BYTES = 255 - len("index.html")
 
 
 @dataclass(frozen=True)
@@ -73,27 +68,79 @@ class NoteFile:
 
 
 def find_notes(content_dir: Path, site_dir: Path, problems: Problems) -> list[NoteFile]:
-    """Every ``*.md`` / ``*.markdown`` under ``content_dir``, sorted, refusing links that leave
-    the site. Plain string paths: pathlib costs more than the walk itself on big sites."""
+    """Every ``*.md`` / ``*.markdown`` under ``content_dir``, sorted (a folder's files, then
+    its folders), refusing links that leave the site and anything that is not a regular file:
+    reading a named pipe called ``note.md`` would wait forever. Plain string paths and
+    ``os.scandir``, whose entries know their type without a ``stat`` per file: pathlib costs
+    more than the walk itself on big sites."""
     found: list[NoteFile] = []
     site_root = site_dir.resolve()
     prefix = len(str(site_dir).rstrip(os.sep)) + 1
-    for folder, dirnames, filenames in os.walk(content_dir):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        jekyll_posts = "_posts" in Path(folder).relative_to(content_dir).parts
-        if jekyll_posts:
-            skip_unpublished(folder, dirnames, filenames, site_dir)
-        for name in sorted(filenames):
-            if name.startswith(".") or not name.lower().endswith(NOTE_SUFFIXES):
+    pending = [str(content_dir)]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            problems.error(visible(folder[prefix:]), f"cannot be read: {exc.strerror}")
+            continue
+        if "_posts" in Path(folder).relative_to(content_dir).parts:
+            entries = _published_by_jekyll(folder, entries, site_dir)
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = os.path.join(folder, name)
-            source = path[prefix:].replace(os.sep, "/")
-            if os.path.islink(path) and not Path(path).resolve().is_relative_to(site_root):
-                problems.error(source, "is a symbolic link to a file outside the site; "
-                               "copy the file into content/ instead")
-                continue
-            found.append(NoteFile(Path(path), source))
+            if entry.is_dir(follow_symlinks=False):
+                subfolders.append(entry.path)
+            elif entry.name.lower().endswith(NOTE_SUFFIXES):
+                note = _note_file(entry, prefix, site_root, problems)
+                if note is not None:
+                    found.append(note)
+        pending.extend(reversed(subfolders))
     return found
+
+
+def _published_by_jekyll(folder: str, entries: list[os.DirEntry],
+                         site_dir: Path) -> list[os.DirEntry]:
+    """Inside a ``_posts`` folder copied into content/, what Jekyll itself would publish."""
+    folders = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+    files = [e.name for e in entries if not e.is_dir(follow_symlinks=False)]
+    skip_unpublished(folder, folders, files, site_dir)
+    kept = set(folders) | set(files)
+    return [e for e in entries if e.name in kept]
+
+
+def _note_file(entry: os.DirEntry, prefix: int, site_root: Path,
+               problems: Problems) -> NoteFile | None:
+    path = entry.path
+    source = path[prefix:].replace(os.sep, "/")
+    character = _NAME_CONTROL.search(source)
+    if character:
+        # A newline in a name would become a folder of the site and split the messages.
+        problems.error(visible(source), f"the file name holds the control character "
+                       f"U+{ord(character.group()):04X}; rename the file")
+        return None
+    if entry.is_symlink() and not Path(path).resolve().is_relative_to(site_root):
+        problems.error(source, "is a symbolic link to a file outside the site; "
+                       "copy the file into content/ instead")
+        return None
+    if not entry.is_file():
+        problems.error(source, "is not a regular file (a named pipe, a device or a broken "
+                       "link); remove it or give it another name")
+        return None
+    return NoteFile(Path(path), source)
+
+
+_NAME_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def visible(text: str) -> str:
+    """A name with its control characters written as escapes (``new\\nline.md``), so that a
+    message about it stays on one line."""
+    return _NAME_CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def read_note(file: NoteFile, tz: ZoneInfo, problems: Problems) -> Note | None:
@@ -106,9 +153,19 @@ def read_note(file: NoteFile, tz: ZoneInfo, problems: Problems) -> Note | None:
     return parse_note(file, raw, tz, problems)
 
 
+# [markdown] max_note_kb's default; the reader's own callers (importers) use it too.
+DEFAULT_MAX_NOTE_BYTES = 10_000 * 1000
+
+
 def parse_note(file: NoteFile, raw: bytes, tz: ZoneInfo, problems: Problems,
-               digest: str = "") -> Note | None:
-    """Parse a file's bytes; on any error report it and return None."""
+               digest: str = "", max_bytes: int = DEFAULT_MAX_NOTE_BYTES) -> Note | None:
+    """Parse a file's bytes; on any error report it and return None. A file over
+    ``max_bytes`` ([markdown] max_note_kb) is refused before it is decoded (0: no limit)."""
+    if max_bytes and len(raw) > max_bytes:
+        problems.error(file.source, f"is {len(raw) / 1000:,.0f} KB, over the limit of "
+                       f"{max_bytes / 1000:,.0f} KB per note; split it, or raise max_note_kb "
+                       "under [markdown] in site.toml")
+        return None
     text = _decode(file, raw, problems)
     if text is None:
         return None
@@ -154,14 +211,23 @@ def _drop_control_characters(text: str, source: str, problems: Problems) -> str:
 
 
 def _control_character_in(value: object) -> str | None:
-    """The first control character in a front-matter value (YAML escapes such as "\\x16")."""
-    if isinstance(value, str):
+    """The first control character in a front-matter value (YAML escapes such as "\\x16").
+    Iterative: the loader caps nesting, and a walk must not hit Python's recursion limit."""
+    if isinstance(value, str):  # most values: no walk
         found = _CONTROL.search(value)
         return found.group() if found else None
-    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
-    if not isinstance(items, list):
-        return None
-    return next((c for c in map(_control_character_in, items) if c), None)
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found = _CONTROL.search(item)
+            if found:
+                return found.group()
+        elif isinstance(item, dict):  # reversed: the first character found is the first written
+            pending.extend(reversed([*item.keys(), *item.values()]))
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
+    return None
 
 
 def _split_front_matter(text: str, source: str, problems: Problems):
@@ -199,11 +265,10 @@ def _replace_tabs_after_keys(yaml_text: str, source: str, problems: Problems) ->
 
 def _parse_yaml(yaml_text: str, source: str, problems: Problems) -> dict | None:
     try:
-        data = yaml.load(yaml_text, Loader=_FrontMatterLoader)  # noqa: S506 - a safe loader
+        data = yaml.load(yaml_text, Loader=FrontMatterLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else None  # +1 for the opening ---
-        problems.error(source, _describe_yaml_error(exc, yaml_text, mark), line)
+        line, message = yaml_error_location(exc, yaml_text)
+        problems.error(source, message, line)
         return None
     if data is None:
         data = {}
@@ -214,29 +279,9 @@ def _parse_yaml(yaml_text: str, source: str, problems: Problems) -> dict | None:
     return data
 
 
-def _describe_yaml_error(exc: yaml.YAMLError, yaml_text: str, mark) -> str:
-    problem = getattr(exc, "problem", None) or str(exc)
-    lines = yaml_text.split("\n")
-    if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
-        key = lines[mark.line].split(":", 1)[0].strip()
-        return f"invalid YAML: a tab in '{key}'; YAML indents and separates with spaces only"
-    return f"invalid YAML: {problem}"
-
-
 def _type_name(value: object) -> str:
     return {list: "list", dict: "mapping", str: "string", int: "number", bool: "true/false",
             float: "number"}.get(type(value), type(value).__name__)
-
-
-def _key_lines(yaml_text: str) -> dict[str, int]:
-    """Line (in the file) of each top-level key, for messages about one field."""
-    try:
-        node = yaml.compose(yaml_text, Loader=_FrontMatterLoader)
-    except yaml.YAMLError:
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        return {}
-    return {str(key.value): key.start_mark.line + 2 for key, _ in node.value}
 
 
 _DATE = re.compile(
@@ -282,6 +327,12 @@ _ARXIV = re.compile(
 )
 
 
+def body_line_of(note: Note, text: str) -> int | None:
+    """The line of the file on which ``text`` first appears in the note's body."""
+    offset = note.body.find(text) if text else -1
+    return None if offset < 0 else note.body_line + note.body.count("\n", 0, offset)
+
+
 def normalise_arxiv(value: str) -> str | None:
     """``arXiv:2106.09685v2`` or an abs/pdf URL -> ``2106.09685``; None if not an arXiv id."""
     match = _ARXIV.match(value.strip())
@@ -294,15 +345,31 @@ def split_authors(value: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in parts if p.strip())
 
 
-_LINK_SCHEMES = ("http", "https", "mailto", "doi", "")
+_SPACE = re.compile(r"\s")
 
 
 def _is_link(url: object) -> bool:
-    """An URL a badge may point at: web, mail, DOI, or a path on the site. Never
-    ``javascript:`` or ``data:``, which would run or show code from an imported note."""
-    if not isinstance(url, str) or not url.strip():
+    """An URL a badge may point at, by scheme and shape: ``http(s)://host…``, ``mailto:a@b``,
+    ``doi:10.…``, or a path on the site (``/slides.pdf``). Never ``javascript:`` or ``data:``,
+    which would run or show code from an imported note, and never a bare word such as
+    ``not-a-url``, which a browser would resolve against the page and break silently."""
+    if not isinstance(url, str) or not url.strip() or _SPACE.search(url.strip()):
         return False
-    return urlsplit(url.strip()).scheme.lower() in _LINK_SCHEMES
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # an unbalanced "[" in the host
+        return False
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https") or (not scheme and url.strip().startswith("//")):
+        return bool(parts.hostname)
+    if scheme == "mailto":
+        return "@" in parts.path
+    if scheme == "doi":
+        return parts.path.startswith("10.")
+    return not scheme and url.strip().startswith("/")
+
+
+_YAML11_FLAGS = {"yes": True, "no": False, "on": True, "off": False}
 
 
 class _NoteBuilder:
@@ -313,12 +380,16 @@ class _NoteBuilder:
         self.file, self.data, self.tz, self.problems = file, data, tz, problems
         self._yaml_text = yaml_text
         self._lines: dict[str, int] | None = None
+        self.closing_line: int | None = None
+        """The front matter's closing ``---``: where a missing key is reported (add it there)."""
         self.failed = False
 
     def line(self, key: str) -> int | None:
         if self._lines is None:
-            self._lines = _key_lines(self._yaml_text)
-        return self._lines.get(key)
+            self._lines = key_lines(self._yaml_text)
+        if key not in self._lines and key.partition(".")[0] not in self.data:
+            return self.closing_line
+        return self._lines.get(key, self._lines.get(key.partition(".")[0]))
 
     def error(self, key: str, message: str) -> None:
         self.failed = True
@@ -329,6 +400,7 @@ class _NoteBuilder:
 
     def build(self, body: str, body_line: int, digest: str) -> Note | None:
         data = self.data
+        self.closing_line = body_line - 1
         for key, value in data.items():
             character = _control_character_in(value)
             if character:
@@ -362,7 +434,7 @@ class _NoteBuilder:
             source=self.file.source, title=title, date=note_date, body=body,
             body_line=body_line, slug=self.slug(stem_slug),
             updated=updated[0] if updated else None,
-            venue=self.text("venue"), authors=authors, author_details=author_details,
+            venue=self.venue(), authors=authors, author_details=author_details,
             arxiv=self.arxiv(), doi=self.text("doi"), subtitle=subtitle,
             subtitle_lang=subtitle_lang, task=self.text("task"), categories=self.categories(),
             tags=self.string_list("tags"), links=self.links(),
@@ -414,9 +486,7 @@ class _NoteBuilder:
         if isinstance(value, bool) or not isinstance(value, str | int):
             self.error(key, f"expected text, found a {_type_name(value)}")
             return ""
-        if isinstance(value, int) and key in ("title",):
-            self.error(key, f"expected text, found the number {value}; put it in quotes")
-            return ""
+        # An int is read only from digits str() writes back the same: `title: 2025` is "2025".
         text = str(value).strip()
         if required and not text:
             self.error(key, "must not be empty")
@@ -437,10 +507,21 @@ class _NoteBuilder:
     def slug(self, stem_slug: str) -> str:
         value = self.data.get("slug")
         if value is None:
-            return stem_slug.lower().replace(" ", "-")
+            slug = stem_slug.lower().replace(" ", "-")
+            if len(slug.encode()) > NAME_MAX_BYTES:
+                self.error("slug", f"the file name makes a slug of {len(slug.encode())} bytes, "
+                           f"over the {NAME_MAX_BYTES} a folder name can hold with index.html; "
+                           "add a shorter 'slug:' or rename the file")
+            return slug
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # `slug: 2025` is the text typed
         if not isinstance(value, str) or not SAFE_SLUG.match(value) or ".." in value:
             self.error("slug", f"expected letters, digits, '-', '_' or '.' (no '/' or '..'), "
                        f"found {quote(value)}")
+            return ""
+        if len(value.encode()) > NAME_MAX_BYTES:
+            self.error("slug", f"{len(value.encode())} bytes long, over the {NAME_MAX_BYTES} a "
+                       "folder name can hold with index.html; choose a shorter slug")
             return ""
         return value
 
@@ -449,12 +530,29 @@ class _NoteBuilder:
         if value is None:
             return ()
         if isinstance(value, str):
-            return (value.strip(),) if value.strip() else ()
-        if isinstance(value, list) and all(isinstance(v, str | int) and
-                                           not isinstance(v, bool) for v in value):
-            return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
-        self.error(key, f"expected a list of names or one name, found {quote(value)}")
-        return ()
+            names: tuple[str, ...] = (value.strip(),) if value.strip() else ()
+        elif isinstance(value, list) and all(isinstance(v, str | int) and
+                                             not isinstance(v, bool) for v in value):
+            names = tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+        else:
+            self.error(key, f"expected a list of names or one name, found {quote(value)}")
+            return ()
+        return names if self._fit_in_folder_names(key, names) else ()
+
+    def _fit_in_folder_names(self, key: str, names: tuple[str, ...]) -> bool:
+        """Each category, tag and venue gets a folder named by its slug."""
+        if key not in ("categories", "category", "tags", "venue"):
+            return True
+        too_long = next((n for n in names if len(slugify(n).encode()) > NAME_MAX_BYTES), None)
+        if too_long is not None:
+            self.error(key, f"{quote(too_long)} makes a folder name of "
+                       f"{len(slugify(too_long).encode())} bytes, over the {NAME_MAX_BYTES} a "
+                       "file system allows with index.html; shorten it")
+        return too_long is None
+
+    def venue(self) -> str:
+        venue = self.text("venue")
+        return venue if self._fit_in_folder_names("venue", (venue,) if venue else ()) else ""
 
     def categories(self) -> tuple[str, ...]:
         both = self.string_list("categories") + self.string_list("category")
@@ -521,7 +619,8 @@ class _NoteBuilder:
             value = None  # 'link' below is still checked: every mistake in one run
         for label, url in (value or {}).items():
             if not _is_link(url):
-                self.error("links", f"expected an http(s) URL for '{label}', found {quote(url)}")
+                self.error(f"links.{label}", f"expected an http(s) URL (or mailto:, doi:, or a "
+                           f"path starting with /), found {quote(url)}")
                 continue
             pairs.append((str(label), url.strip()))
         for key, label in JEKYLL_LINK_KEYS:
@@ -539,11 +638,15 @@ class _NoteBuilder:
                 if all(label != "paper" for label, _ in pairs):
                     pairs.insert(0, ("paper", link.strip()))
             else:
-                self.error("link", f"expected an http(s) URL, found {quote(link)}")
+                self.error("link", f"expected an http(s) URL (or mailto:, doi:, or a path "
+                           f"starting with /), found {quote(link)}")
         return tuple(pairs)
 
     def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
+        if isinstance(value, str) and value.lower() in _YAML11_FLAGS:
+            # YAML 1.1 spellings, which the loader leaves as text: for a flag they mean yes/no.
+            return _YAML11_FLAGS[value.lower()]
         if not isinstance(value, bool):
             self.error(key, f"expected true or false, found {quote(value)}")
             return False

@@ -91,6 +91,11 @@ class SiteContext:
     """The absolute URL of the site's card image (site.toml ``image``), or ""."""
 
 
+def format_date(value, fmt: str = "%Y-%m-%d") -> str:
+    """strftime, but the year always has four digits: glibc writes year 1 as "1"."""
+    return value.strftime(fmt.replace("%Y", f"{value.year:04d}"))
+
+
 def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2.Environment:
     """Templates from the site's ``templates/`` first, then the built-in theme. With
     ``bytecode_dir``, compiled templates are kept there between builds."""
@@ -109,7 +114,7 @@ def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["date"] = lambda value, fmt="%Y-%m-%d": value.strftime(fmt)
+    env.filters["date"] = format_date
     env.filters["isodate"] = lambda value: value.isoformat()
     i18n.install(env, site_dir)  # t("nav.digest"), localdate: the theme in the site's language
     env.filters["first_list"] = excerpts.first_list  # a note's bullets, for digest entries

@@ -31,7 +31,7 @@ import watchfiles
 
 from .build import BuildOptions, BuildResult, build
 from .cache import CacheState
-from .config import CONFIG_FILE, ConfigError, load_config
+from .config import CONFIG_FILE, load_config
 from .console import Console
 from .errors import BuildError, Problem
 from .serve_http import LiveSite, PreviewServer
@@ -267,9 +267,8 @@ class DevServer:
         with self.live.lock.writing():
             try:
                 base_path, result = self._build(changes)
-            except (BuildError, ConfigError) as exc:
-                problems = exc.problems if isinstance(exc, BuildError) else exc.problems.items
-                errors = tuple(p for p in problems if not p.warning)
+            except BuildError as exc:  # site.toml's errors (ConfigError) included
+                errors = tuple(p for p in exc.problems if not p.warning)
                 self.live.publish(built=False, problems=errors)
             except Exception as exc:  # a bug must not take the server down with it
                 log.exception("build crashed")

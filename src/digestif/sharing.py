@@ -16,6 +16,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import Problems
 from .model import NoteView, Site
+from .paths import is_file
 
 _FIRST_IMAGE = re.compile(r"<img\b[^>]*?\bsrc=\"([^\"]+)\"[^>]*>", re.IGNORECASE)
 _ALT = re.compile(r"\balt=\"([^\"]*)\"", re.IGNORECASE)
@@ -61,7 +62,7 @@ def _published(url: str, site: Site) -> bool:
     path = unquote(urlsplit(url).path).removeprefix(site.config.base_path)
     copied = site.assets.get(path)
     root = site.config.site_dir
-    return (root / copied[0]).is_file() if copied else (root / "static" / path).is_file()
+    return is_file(root / copied[0]) if copied else is_file(root / "static" / path)
 
 
 def _beside(view: NoteView, image: str) -> str:

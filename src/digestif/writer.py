@@ -11,6 +11,7 @@ digestif did not create is never replaced.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,14 +29,29 @@ class WriteResult:
     bytes: int
 
 
+# File systems (ext4, APFS, NTFS) hold names of at most this many bytes.
+NAME_MAX_BYTES = 255
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
 def check_output_paths(paths) -> list[Problem]:
-    """Every output path must stay inside the output folder."""
+    """Every output path must stay inside the output folder and be a name the file system
+    can hold (the reader refuses long slugs; a permalink pattern can still lengthen them)."""
     problems = []
     for path in paths:
         pure = PurePosixPath(path)
         if pure.is_absolute() or ".." in pure.parts or not path:
             problems.append(Problem(path, "would be written outside the output folder; "
                                     "check the slug and the permalinks in site.toml"))
+        elif len(path) > NAME_MAX_BYTES // 4 and any(
+                len(part.encode()) > NAME_MAX_BYTES for part in pure.parts):
+            problems.append(Problem(path, f"holds a name longer than the {NAME_MAX_BYTES} "
+                                    "bytes file systems allow; shorten the slug or the "
+                                    "permalinks in site.toml"))
+        elif _CONTROL.search(path):
+            problems.append(Problem(repr(path)[1:-1], "holds a control character, which no "
+                                    "published file name should; rename the file it comes "
+                                    "from"))
     return problems
 
 

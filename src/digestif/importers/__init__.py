@@ -102,7 +102,7 @@ def _context(site_dir: Path, console: Console) -> Context | None:
     try:
         config = load_config(site_dir)
     except ConfigError as exc:
-        console.problems(exc.problems.items)
+        console.problems(exc.problems)
         console.error(f"fix {CONFIG_FILE} first: the import needs its time zone and language")
         return None
     return Context(site_dir, config.tz, config.language)
