@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.
 FORMAT = 4
-_RENDERING_PACKAGES = ("digestif", "markdown", "pygments", "latex2mathml", "jinja2")
+_RENDERING_PACKAGES = ("digestif", "markdown", "pymdown-extensions", "pygments", "latex2mathml",
+                       "jinja2")
 
 
 @dataclass

@@ -17,12 +17,12 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from . import dialect
 from .config import MarkdownConfig
 from .errors import Problem
 from .mathml import MathError, find_math, math_fallback, tex_to_mathml
@@ -237,18 +237,8 @@ class MarkdownRenderer:
         self.settings = settings or MarkdownConfig()
         self.state: _State | None = None
         self.md = markdown.Markdown(
-            extensions=[
-                "fenced_code", "codehilite", "tables", "footnotes", "attr_list", "def_list",
-                "admonition", "md_in_html", "sane_lists", "toc",
-                _DigestifExtension(self),
-            ],
-            extension_configs={
-                "codehilite": {"css_class": "highlight", "guess_lang": False},
-                "toc": {"slugify": slugify_unicode, "permalink": "#",
-                        "permalink_class": "anchor", "permalink_title": "Link to this section",
-                        "toc_depth": "2-4"},
-                "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
-            },
+            extensions=[*dialect.extensions(self.settings), _DigestifExtension(self)],
+            extension_configs=dialect.extension_configs(self.settings),
             output_format="html",
         )
 
