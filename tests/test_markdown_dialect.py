@@ -73,3 +73,60 @@ def test_indented_code_and_plain_fences_keep_the_highlight_class():
     root = tree("Text.\n\n    indented = 1\n\n```\nplain fence\n```\n")
     blocks = find_class(root, "highlight")
     assert [text(b.find(".//code")).strip() for b in blocks] == ["indented = 1", "plain fence"]
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+def nesting(root: ElementTree.Element) -> list[tuple[int, str]]:
+    """(depth, own text) of every list item, depth 1 for a top-level item."""
+    found = []
+
+    def walk(element, depth):
+        for child in element:
+            if child.tag == "li":
+                found.append((depth, (child.text or "").strip() or text(child.find("p"))))
+            walk(child, depth + (child.tag in ("ul", "ol")))
+    walk(root, 0)
+    return found
+
+
+def test_two_space_nested_lists_nest_as_on_github():
+    root = tree("- a\n  - b\n    - c\n- d\n\n1. one\n   1. one-one\n2. two\n")
+    assert nesting(root) == [(1, "a"), (2, "b"), (3, "c"), (1, "d"),
+                             (1, "one"), (2, "one-one"), (1, "two")]
+
+
+def test_four_space_nested_lists_still_nest_one_level_per_four_spaces():
+    root = tree("- a\n    - b\n        - c\n- d\n")
+    assert nesting(root) == [(1, "a"), (2, "b"), (3, "c"), (1, "d")]
+
+
+def test_a_list_right_under_a_paragraph_line_is_a_list():
+    root = tree("Steps:\n- read\n- write\n")
+    assert text(root.find(".//p")) == "Steps:"
+    assert nesting(root) == [(1, "read"), (1, "write")]
+
+
+def test_a_paragraph_line_starting_with_a_year_is_not_a_list():
+    root = tree("We met in\n2019. It rained.\n")
+    assert not list(root.iter("li"))
+
+
+def test_a_two_space_fence_inside_an_item_stays_in_that_item():
+    root = tree("- code:\n  ```python\n  x = 1\n  ```\n- next\n  - child\n")
+    first = root.find(".//li")
+    assert find_class(first, "highlight"), "the fence left its item"
+    assert text(find_class(first, "highlight")[0].find(".//code")) == "x = 1\n"
+    assert [depth for depth, _ in nesting(root)] == [1, 1, 2]
+
+
+def test_list_markers_inside_fenced_code_are_left_alone():
+    body = "```yaml\nsteps:\n  - run: make\n    - odd\n```\n"
+    root = tree(body)
+    assert not list(root.iter("li"))
+    assert text(root.find(".//code")) == "steps:\n  - run: make\n    - odd\n"
+
+
+def test_a_bullet_right_after_a_numbered_item_starts_a_list_of_its_own():
+    root = tree("1. first\n  - not nested: two spaces is less than the item's text\n")
+    assert [e.tag for e in root.find("body")] == ["ol", "ul"]

@@ -17,6 +17,17 @@ from markdown.util import HTML_PLACEHOLDER
 
 from .config import MarkdownConfig
 
+_LIST_ITEM = re.compile(r"( *)([-*+]|\d{1,9}[.)])( +|$)")
+_FENCE_LINE = re.compile(r" *(`{3,}|~{3,})")
+# A paragraph line followed by a list item that may interrupt it (CommonMark: any bullet, and
+# an ordered list only when it starts at 1).
+_LIST_UNDER_TEXT = re.compile(r"^[^\s<|>#$\\*+-].*\n(?:[-*+]|1[.)]) ", re.M)
+_INTERRUPTS = re.compile(r"[-*+]|1[.)]")
+# Lines after which a list item needs no blank line: HTML, tables, quotes, headings, math.
+_NOT_PARAGRAPH = ("<", "|", ">", "#", "$", "\\")
+# A list item indented the way GitHub nests it but Python-Markdown does not: by 1-3 spaces,
+# or by a number of spaces that is not a multiple of 4.
+_ODD_NESTING = re.compile(r"^(?: {4})* {1,3}(?:[-*+]|\d{1,9}[.)]) ", re.M)
 # A line that is only a stashed fence, as superfences leaves it (indented, or after "> ").
 _STASHED_FENCE = re.compile(r"^([> ]*)" + HTML_PLACEHOLDER % r"\d+" + "$")
 
@@ -64,9 +75,98 @@ class _FenceSpacing(Preprocessor):
         return spaced
 
 
+class _Lists(Preprocessor):
+    """Lists as GitHub (CommonMark) reads them, rewritten into the shape Python-Markdown reads
+    the same way:
+
+    - an item indented to the text of the item above nests under it: 2 spaces under ``- ``,
+      3 under ``1. ``, where Python-Markdown wants 4 per level; every line inside a list is
+      re-indented to 4 spaces per level (4-space notes come out as they were);
+    - a list may start on the line right under a paragraph; Python-Markdown needs a blank line
+      there, so one is added.
+
+    Fenced code moves with its item and is never read as list items."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        if not (_ODD_NESTING.search(text) or _LIST_UNDER_TEXT.search(text)):
+            return lines
+        return _ListRewriter().rewrite(lines)
+
+
+class _ListRewriter:
+    def __init__(self) -> None:
+        self.items: list[int] = []  # source column where each open item's text starts
+        self.fence, self.shift = "", 0  # the open fence's marker, how far its lines move
+        self.after_blank, self.after_text = True, False
+        self.kind = ""  # the top-level list's marker: "-", "*", "+", "." or ")"
+        self.out: list[str] = []
+
+    def rewrite(self, lines: list[str]) -> list[str]:
+        for line in lines:
+            stripped = line.lstrip(" ")
+            indent = len(line) - len(stripped)
+            if self.fence:
+                self.out.append(_shifted(line, indent, self.shift))
+                if stripped.startswith(self.fence) and not stripped.strip(self.fence[0] + " "):
+                    self.fence = ""
+            elif not stripped:
+                self.out.append(line)
+                self.after_blank, self.after_text = True, False
+            else:
+                self._line(line, stripped, indent)
+        return self.out
+
+    def _line(self, line: str, stripped: str, indent: int) -> None:
+        item = _LIST_ITEM.match(line)
+        if item and (self.items or indent < 4):
+            target = self._item(item, indent)
+        else:
+            target = self._inside(indent)
+        opening = _FENCE_LINE.match(line)
+        if opening:
+            self.fence = opening.group(1)
+        after_text = target is None and not opening and not stripped.startswith(_NOT_PARAGRAPH)
+        self.shift = 0 if target is None else target - indent  # None: not in a list
+        self.out.append(_shifted(line, indent, self.shift))
+        self.after_blank, self.after_text = False, after_text
+
+    def _item(self, item: re.Match, indent: int) -> int:
+        marker = item.group(2)
+        if not self.items and self.after_text and _INTERRUPTS.match(marker):
+            self.out.append("")  # a list right under a paragraph line
+        while self.items and indent < self.items[-1]:
+            self.items.pop()
+        kind = marker[-1] if marker[0].isdigit() else marker
+        if not self.items:
+            if self.kind and kind != self.kind and not self.after_blank:
+                self.out.append("")  # "1. a" then "- b": two lists, as in CommonMark
+            self.kind = kind
+        target = 4 * len(self.items)
+        self.items.append(indent + len(item.group(2)) + max(1, len(item.group(3))))
+        return target
+
+    def _inside(self, indent: int) -> int | None:
+        """Where a line of text inside the open items goes, None when it ends the list."""
+        level = sum(1 for column in self.items if indent >= column)
+        if self.after_blank:
+            del self.items[level:]
+        if not self.items:
+            return None
+        # Text under an item sits 4 spaces per level in; keep what is past that column.
+        column = self.items[level - 1] if level else self.items[-1]
+        return 4 * max(level, 1) + max(0, indent - column)
+
+
+def _shifted(line: str, indent: int, shift: int) -> str:
+    return " " * max(0, indent + shift) + line[indent:] if line.strip() else line
+
+
 class DialectExtension(Extension):
     """The hand-written pieces of the dialect, where no maintained extension does the job."""
 
     def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
+        # After tabs are expanded (30), before superfences reads fences (25).
+        md.preprocessors.register(_Lists(md), "github_lists", 29)
         # Right after superfences (25) has stashed fences, before math (22) and raw HTML (20).
         md.preprocessors.register(_FenceSpacing(md), "fence_spacing", 24)
