@@ -130,3 +130,23 @@ def test_list_markers_inside_fenced_code_are_left_alone():
 def test_a_bullet_right_after_a_numbered_item_starts_a_list_of_its_own():
     root = tree("1. first\n  - not nested: two spaces is less than the item's text\n")
     assert [e.tag for e in root.find("body")] == ["ol", "ul"]
+
+
+# --- task lists -------------------------------------------------------------------------------
+
+def test_task_list_items_are_disabled_checkboxes_named_by_their_text():
+    root = tree("- [x] read the paper\n- [ ] write the *note*\n  - [ ] sub-task\n- plain item\n")
+    boxes = list(root.iter("input"))
+    assert [(b.get("type"), b.get("disabled") is not None, b.get("checked") is not None)
+            for b in boxes] == [("checkbox", True, True), ("checkbox", True, False),
+                                ("checkbox", True, False)]
+    assert [b.get("aria-label") for b in boxes] == ["read the paper", "write the note",
+                                                    "sub-task"]
+    items = list(root.iter("li"))
+    assert "task-list-item" in classes(items[0]) and "[x]" not in text(root)
+    assert "task-list-item" not in classes(items[-1])
+
+
+def test_a_task_in_a_loose_list_gets_its_checkbox_too():
+    root = tree("- [x] done\n\n- [ ] open\n")
+    assert [b.get("aria-label") for b in root.iter("input")] == ["done", "open"]

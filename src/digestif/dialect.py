@@ -9,10 +9,13 @@ fenced code is stashed by superfences at 25, before the math preprocessor (22) l
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as etree
+from html import escape
 
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
 from .config import MarkdownConfig
@@ -28,6 +31,8 @@ _NOT_PARAGRAPH = ("<", "|", ">", "#", "$", "\\")
 # A list item indented the way GitHub nests it but Python-Markdown does not: by 1-3 spaces,
 # or by a number of spaces that is not a multiple of 4.
 _ODD_NESTING = re.compile(r"^(?: {4})* {1,3}(?:[-*+]|\d{1,9}[.)]) ", re.M)
+_PLACEHOLDER_AT_START = re.compile(HTML_PLACEHOLDER % r"(\d+)")
+_PLACEHOLDER_ANYWHERE = re.compile(HTML_PLACEHOLDER % r"\d+")
 # A line that is only a stashed fence, as superfences leaves it (indented, or after "> ").
 _STASHED_FENCE = re.compile(r"^([> ]*)" + HTML_PLACEHOLDER % r"\d+" + "$")
 
@@ -39,6 +44,8 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
         # on the fence line (```python title="x.py"); pymdownx.highlight (not codehilite)
         # is what colours them, with the same Pygments classes under .highlight.
         "pymdownx.superfences", "pymdownx.highlight",
+        # "- [x] done": GitHub's task lists, as disabled checkboxes (readers cannot tick them).
+        "pymdownx.tasklist",
         "tables", "footnotes", "attr_list", "def_list", "admonition", "md_in_html",
         "sane_lists", "toc", DialectExtension(),
     ]
@@ -158,6 +165,36 @@ class _ListRewriter:
         return 4 * max(level, 1) + max(0, indent - column)
 
 
+class _TaskLabels(Treeprocessor):
+    """A checkbox needs an accessible name (axe's "label" rule): each task's checkbox is named
+    by the task's own text, so a screen reader says "write the note, checkbox, checked"."""
+
+    def run(self, root: etree.Element) -> None:
+        stash = self.md.htmlStash.rawHtmlBlocks
+        for item in root.iter("li"):
+            if "task-list-item" not in (item.get("class") or ""):
+                continue
+            holder = item if (item.text or "").strip() else item.find("p")
+            found = _PLACEHOLDER_AT_START.match((holder.text or "") if holder is not None else "")
+            if found is None:
+                continue
+            own = _PLACEHOLDER_ANYWHERE.sub("", _own_text(holder)[found.end():])  # math, HTML
+            label = " ".join(own.split())[:200] or "task"
+            index = int(found.group(1))
+            stash[index] = stash[index].replace(
+                "<input ", f'<input aria-label="{escape(label, quote=True)}" ', 1)
+
+
+def _own_text(element: etree.Element) -> str:
+    """The element's text without its nested lists (a task's sub-tasks name themselves)."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag not in ("ul", "ol"):
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def _shifted(line: str, indent: int, shift: int) -> str:
     return " " * max(0, indent + shift) + line[indent:] if line.strip() else line
 
@@ -170,3 +207,6 @@ class DialectExtension(Extension):
         md.preprocessors.register(_Lists(md), "github_lists", 29)
         # Right after superfences (25) has stashed fences, before math (22) and raw HTML (20).
         md.preprocessors.register(_FenceSpacing(md), "fence_spacing", 24)
+        # After pymdownx.tasklist (25) has put in the checkboxes and inline Markdown (20) is
+        # read, so the name is the text as shown.
+        md.treeprocessors.register(_TaskLabels(md), "task_labels", 19)
