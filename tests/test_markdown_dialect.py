@@ -150,3 +150,23 @@ def test_task_list_items_are_disabled_checkboxes_named_by_their_text():
 def test_a_task_in_a_loose_list_gets_its_checkbox_too():
     root = tree("- [x] done\n\n- [ ] open\n")
     assert [b.get("aria-label") for b in root.iter("input")] == ["done", "open"]
+
+
+# --- inline marks -----------------------------------------------------------------------------
+
+def test_strike_mark_subscript_and_superscript():
+    root = tree("~~old~~ ==key== H~2~O x^2^ ^^added^^")
+    found = {e.tag: text(e) for e in root.find("body").iter() if e.tag not in ("body", "p")}
+    assert found == {"del": "old", "mark": "key", "sub": "2", "sup": "2", "ins": "added"}
+
+
+def test_comparisons_and_approximations_stay_as_typed():
+    body = "Assume i==1, j==2 and a ~5 GB model, ~10 s per step, 2^10 = 1024."
+    root = tree(body)
+    assert text(root.find(".//p")) == body
+    assert not [e for e in root.iter() if e.tag in ("mark", "sub", "sup", "del")]
+
+
+def test_marks_inside_code_are_left_alone():
+    root = tree("`~~a~~ ==b== x^2^`")
+    assert text(root.find(".//code")) == "~~a~~ ==b== x^2^"

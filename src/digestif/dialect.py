@@ -46,6 +46,9 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
         "pymdownx.superfences", "pymdownx.highlight",
         # "- [x] done": GitHub's task lists, as disabled checkboxes (readers cannot tick them).
         "pymdownx.tasklist",
+        # ~~del~~ and H~2~O, x^2^ and ^^ins^^, ==mark==: one family, built on one shared
+        # delimiter parser, that reads them the way Obsidian, Pandoc and GitHub (~~) do.
+        "pymdownx.tilde", "pymdownx.caret", "pymdownx.mark",
         "tables", "footnotes", "attr_list", "def_list", "admonition", "md_in_html",
         "sane_lists", "toc", DialectExtension(),
     ]
@@ -54,6 +57,8 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
 def extension_configs(settings: MarkdownConfig) -> dict[str, dict]:
     return {
         "pymdownx.highlight": {"css_class": "highlight", "guess_lang": False},
+        # "i==1, j==2" stays as written: == between two word characters is not a mark.
+        "pymdownx.mark": {"smart_mark": True},
         "toc": {"slugify": slugify_unicode, "permalink": "#",
                 "permalink_class": "anchor", "permalink_title": "Link to this section",
                 "toc_depth": "2-4"},
