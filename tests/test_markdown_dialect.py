@@ -170,3 +170,33 @@ def test_comparisons_and_approximations_stay_as_typed():
 def test_marks_inside_code_are_left_alone():
     root = tree("`~~a~~ ==b== x^2^`")
     assert text(root.find(".//code")) == "~~a~~ ==b== x^2^"
+
+
+# --- bare links -------------------------------------------------------------------------------
+
+def links(root: ElementTree.Element) -> list[tuple[str, str]]:
+    return [(a.get("href"), text(a)) for a in root.iter("a")]
+
+
+def test_a_bare_url_becomes_a_link_without_its_trailing_punctuation():
+    root = tree("See https://github.com/facelessuser/pymdown-extensions. Or (www.example.org).")
+    assert links(root) == [
+        ("https://github.com/facelessuser/pymdown-extensions",
+         "https://github.com/facelessuser/pymdown-extensions"),
+        ("http://www.example.org", "www.example.org")]
+
+
+def test_a_bare_url_in_code_or_a_link_stays_as_it_is():
+    root = tree("`https://example.com/x` and\n\n    https://example.com/y\n\n"
+                "[https://example.com/z](https://example.com/z)")
+    assert links(root) == [("https://example.com/z", "https://example.com/z")]
+    assert [text(c) for c in root.iter("code")] == ["https://example.com/x",
+                                                    "https://example.com/y\n"]
+
+
+def test_a_bare_url_to_the_site_itself_follows_the_base_path_and_counts_as_a_backlink():
+    result = render("As in https://example.org/notes/papers/other/ before.",
+                    base_url="https://example.org/notes/")
+    root = html5lib.parse(result.html, treebuilder="etree", namespaceHTMLElements=False)
+    assert [href for href, _ in links(root)] == ["digestif:root:papers/other/"]
+    assert [(kind, target) for kind, target, _ in result.links] == [("root", "papers/other/")]

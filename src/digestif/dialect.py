@@ -49,6 +49,8 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
         # ~~del~~ and H~2~O, x^2^ and ^^ins^^, ==mark==: one family, built on one shared
         # delimiter parser, that reads them the way Obsidian, Pandoc and GitHub (~~) do.
         "pymdownx.tilde", "pymdownx.caret", "pymdownx.mark",
+        # Bare https://… and www.… become links, as GitHub's autolinks; never inside code.
+        "pymdownx.magiclink",
         "tables", "footnotes", "attr_list", "def_list", "admonition", "md_in_html",
         "sane_lists", "toc", DialectExtension(),
     ]
