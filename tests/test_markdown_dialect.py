@@ -200,3 +200,23 @@ def test_a_bare_url_to_the_site_itself_follows_the_base_path_and_counts_as_a_bac
     root = html5lib.parse(result.html, treebuilder="etree", namespaceHTMLElements=False)
     assert [href for href, _ in links(root)] == ["digestif:root:papers/other/"]
     assert [(kind, target) for kind, target, _ in result.links] == [("root", "papers/other/")]
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+def test_github_alerts_become_titled_callouts():
+    root = tree("> [!NOTE]\n> Useful.\n\n> [!WARNING]\n> Careful **now**.\n\n> plain quote\n")
+    boxes = find_class(root, "admonition")
+    assert [sorted(classes(b)) for b in boxes] == [["admonition", "note"],
+                                                  ["admonition", "warning"]]
+    assert [text(find_class(b, "admonition-title")[0]) for b in boxes] == ["Note", "Warning"]
+    assert text(boxes[1]).strip().endswith("Careful now.")
+    assert "[!" not in text(root)
+    assert text(root.find(".//blockquote")).strip() == "plain quote"
+
+
+def test_an_obsidian_callout_with_a_title_and_a_fold_is_a_details_element():
+    root = tree("> [!tip]- Read this first\n> Hidden until opened.\n")
+    details = root.find(".//details")
+    assert {"tip"} <= classes(details) and details.get("open") is None
+    assert text(details.find("summary")) == "Read this first"

@@ -51,6 +51,9 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
         "pymdownx.tilde", "pymdownx.caret", "pymdownx.mark",
         # Bare https://… and www.… become links, as GitHub's autolinks; never inside code.
         "pymdownx.magiclink",
+        # > [!NOTE] / > [!WARNING] (GitHub) and > [!tip]- Title (Obsidian) become the same
+        # callout boxes as !!! note admonitions.
+        "pymdownx.quotes",
         "tables", "footnotes", "attr_list", "def_list", "admonition", "md_in_html",
         "sane_lists", "toc", DialectExtension(),
     ]
@@ -61,6 +64,7 @@ def extension_configs(settings: MarkdownConfig) -> dict[str, dict]:
         "pymdownx.highlight": {"css_class": "highlight", "guess_lang": False},
         # "i==1, j==2" stays as written: == between two word characters is not a mark.
         "pymdownx.mark": {"smart_mark": True},
+        "pymdownx.quotes": {"callouts": True},
         "toc": {"slugify": slugify_unicode, "permalink": "#",
                 "permalink_class": "anchor", "permalink_title": "Link to this section",
                 "toc_depth": "2-4"},
