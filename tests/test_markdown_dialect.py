@@ -220,3 +220,18 @@ def test_an_obsidian_callout_with_a_title_and_a_fold_is_a_details_element():
     details = root.find(".//details")
     assert {"tip"} <= classes(details) and details.get("open") is None
     assert text(details.find("summary")) == "Read this first"
+
+
+# --- line breaks ------------------------------------------------------------------------------
+
+def test_a_backslash_at_the_end_of_a_line_is_a_hard_line_break():
+    paragraph = tree("first line\\\nsecond line").find(".//p")
+    assert paragraph.text == "first line"
+    [br] = list(paragraph)
+    assert br.tag == "br" and br.tail.strip() == "second line"
+
+
+def test_other_backslashes_stay_as_typed():
+    root = tree("C:\\Users\\me and an escaped \\\\\nbackslash, and a last one\\")
+    assert text(root.find(".//p")) == "C:\\Users\\me and an escaped \\\nbackslash, and a last one\\"
+    assert not list(root.iter("br"))

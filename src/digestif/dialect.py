@@ -14,6 +14,7 @@ from html import escape
 
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
+from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
@@ -206,6 +207,15 @@ def _own_text(element: etree.Element) -> str:
     return "".join(parts)
 
 
+class _BackslashBreak(InlineProcessor):
+    """CommonMark's hard line break: a backslash at the end of a line. pymdownx.escapeall can
+    do it too, but it also lets a backslash escape any character (``C:\\Users`` would lose its
+    backslash), so this one pattern does only the break."""
+
+    def handleMatch(self, m, data):  # noqa: N802 - Markdown's API
+        return etree.Element("br"), m.start(0), m.end(0)
+
+
 def _shifted(line: str, indent: int, shift: int) -> str:
     return " " * max(0, indent + shift) + line[indent:] if line.strip() else line
 
@@ -218,6 +228,9 @@ class DialectExtension(Extension):
         md.preprocessors.register(_Lists(md), "github_lists", 29)
         # Right after superfences (25) has stashed fences, before math (22) and raw HTML (20).
         md.preprocessors.register(_FenceSpacing(md), "fence_spacing", 24)
+        # Before backslash escapes (180), which leave a backslash before a newline alone; not
+        # after an escaped backslash ("\\\\" at a line's end is a backslash, as in CommonMark).
+        md.inlinePatterns.register(_BackslashBreak(r"(?<!\\)\\\n", md), "backslash_break", 185)
         # After pymdownx.tasklist (25) has put in the checkboxes and inline Markdown (20) is
         # read, so the name is the text as shown.
         md.treeprocessors.register(_TaskLabels(md), "task_labels", 19)
