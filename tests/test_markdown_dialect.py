@@ -235,3 +235,29 @@ def test_other_backslashes_stay_as_typed():
     root = tree("C:\\Users\\me and an escaped \\\\\nbackslash, and a last one\\")
     assert text(root.find(".//p")) == "C:\\Users\\me and an escaped \\\nbackslash, and a last one\\"
     assert not list(root.iter("br"))
+
+
+# --- kramdown ---------------------------------------------------------------------------------
+
+def test_kramdown_toc_puts_the_table_of_contents_where_it_stands():
+    body = "Intro.\n\n* TOC\n{:toc}\n\n## First\n\ntext\n\n### Inner\n\n## Second\n"
+    root = tree(body)
+    body_children = list(root.find("body"))
+    toc = body_children[1]
+    assert "note-toc" in classes(toc)
+    assert [a.get("href") for a in toc.iter("a")] == ["#first", "#inner", "#second"]
+    assert "TOC" not in text(root).replace("note-toc", "") and "{:toc}" not in text(root)
+
+
+def test_python_markdown_toc_marker_works_too():
+    root = tree("[TOC]\n\n## Only\n")
+    assert [a.get("href") for a in find_class(root, "note-toc")[0].iter("a")] == ["#only"]
+
+
+def test_kramdown_block_attributes_and_markdown_in_html_keep_working():
+    root = tree('A paragraph.\n{: .lead #intro}\n\n<div class="aside" markdown="1">\n'
+                "*inside*\n</div>\n")
+    paragraph = root.find(".//p")
+    assert (paragraph.get("class"), paragraph.get("id")) == ("lead", "intro")
+    aside = find_class(root, "aside")[0]
+    assert aside.find(".//em").text == "inside"

@@ -34,6 +34,8 @@ _NOT_PARAGRAPH = ("<", "|", ">", "#", "$", "\\")
 _ODD_NESTING = re.compile(r"^(?: {4})* {1,3}(?:[-*+]|\d{1,9}[.)]) ", re.M)
 _PLACEHOLDER_AT_START = re.compile(HTML_PLACEHOLDER % r"(\d+)")
 _PLACEHOLDER_ANYWHERE = re.compile(HTML_PLACEHOLDER % r"\d+")
+# kramdown's table of contents: a one-item list ("* TOC", "1. Contents") tagged {:toc}.
+_KRAMDOWN_TOC = re.compile(r"^ {0,3}(?:[-*+]|\d+\.) +\S.*\n {0,3}\{:\s*toc\s*\}[ \t]*$", re.M)
 # A line that is only a stashed fence, as superfences leaves it (indented, or after "> ").
 _STASHED_FENCE = re.compile(r"^([> ]*)" + HTML_PLACEHOLDER % r"\d+" + "$")
 
@@ -68,9 +70,20 @@ def extension_configs(settings: MarkdownConfig) -> dict[str, dict]:
         "pymdownx.quotes": {"callouts": True},
         "toc": {"slugify": slugify_unicode, "permalink": "#",
                 "permalink_class": "anchor", "permalink_title": "Link to this section",
-                "toc_depth": "2-4"},
+                "toc_depth": "2-4", "toc_class": "note-toc"},
         "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
     }
+
+
+class _KramdownToc(Preprocessor):
+    """kramdown puts a table of contents where ``* TOC`` + ``{:toc}`` stands; Python-Markdown's
+    toc extension does that for a ``[TOC]`` paragraph, so the one becomes the other."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        if "toc" not in text:
+            return lines
+        return _KRAMDOWN_TOC.sub("\n[TOC]\n", text).split("\n")
 
 
 class _FenceSpacing(Preprocessor):
@@ -225,6 +238,7 @@ class DialectExtension(Extension):
 
     def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
         # After tabs are expanded (30), before superfences reads fences (25).
+        md.preprocessors.register(_KramdownToc(md), "kramdown_toc", 29.5)
         md.preprocessors.register(_Lists(md), "github_lists", 29)
         # Right after superfences (25) has stashed fences, before math (22) and raw HTML (20).
         md.preprocessors.register(_FenceSpacing(md), "fence_spacing", 24)
