@@ -261,3 +261,37 @@ def test_kramdown_block_attributes_and_markdown_in_html_keep_working():
     assert (paragraph.get("class"), paragraph.get("id")) == ("lead", "intro")
     aside = find_class(root, "aside")[0]
     assert aside.find(".//em").text == "inside"
+
+
+# --- smart punctuation ------------------------------------------------------------------------
+
+SMART = MarkdownConfig(smart_quotes=True)
+
+
+def test_smart_quotes_curl_quotes_and_make_dashes_when_the_site_asks():
+    result = render("\"Quoted\" and 'single' -- 1990---2000... it's `\"code\" -- x`",
+                    settings=SMART)
+    root = html5lib.parse(result.html, treebuilder="etree", namespaceHTMLElements=False)
+    assert text(root.find(".//p")) == "\u201cQuoted\u201d and \u2018single\u2019 \u2013 " \
+        "1990\u20142000\u2026 it\u2019s \"code\" -- x"
+    assert result.first_paragraph == text(root.find(".//p"))
+
+
+def test_without_the_setting_punctuation_stays_as_typed():
+    assert text(tree("\"Quoted\" -- x").find(".//p")) == "\"Quoted\" -- x"
+
+
+def test_smart_quotes_leave_urls_alone():
+    root = tree("See https://example.org/a--b and <https://example.org/c--d>.", settings=SMART)
+    assert [text(a) for a in root.iter("a")] == ["https://example.org/a--b",
+                                                 "https://example.org/c--d"]
+
+
+def test_a_new_site_has_smart_quotes_on_and_an_existing_one_keeps_them_off(tmp_path):
+    from digestif.config import load_config
+    from digestif.scaffold import init_site
+    init_site(tmp_path / "new", title="T", base_url="https://example.org/")
+    assert load_config(tmp_path / "new").markdown.smart_quotes is True
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "site.toml").write_text('title = "Old"\n', encoding="utf-8")
+    assert load_config(tmp_path / "old").markdown.smart_quotes is False

@@ -59,6 +59,10 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
         "pymdownx.quotes",
         "tables", "footnotes", "attr_list", "def_list", "admonition", "md_in_html",
         "sane_lists", "toc", DialectExtension(),
+        # Python-Markdown's smarty, not pymdownx.smartsymbols: smarty does what kramdown and
+        # Goldmark do by default (curly quotes, -- and --- dashes, ...), smartsymbols does
+        # (tm), arrows and fractions, and no quotes.
+        *(["smarty"] if settings.smart_quotes else []),
     ]
 
 

@@ -171,7 +171,13 @@ class _State:
         return self._line_at(self.note.body.find(snippet))
 
     def stash_text(self, match: re.Match) -> str:
-        return self.math_text.get(match.group(0), "")
+        """Plain text of something held in the HTML stash: a formula as read, a smart
+        quote as the character it is, and nothing of raw HTML tags."""
+        text = self.math_text.get(match.group(0))
+        if text is None:
+            text = unescape(re.sub(r"<[^>]+>", "", str(
+                self.md.htmlStash.rawHtmlBlocks[int(match.group(1))])))
+        return text
 
     def mark_link(self, url: str) -> str:
         marked = self._marked(url)
