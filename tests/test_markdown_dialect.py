@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import html5lib
+import pytest
 
+from conftest import copy_site, parse_html, write_note
+from digestif.build import BuildOptions, build
 from digestif.config import MarkdownConfig
 from digestif.markup import DEFAULT_SETTINGS, render_markdown
 from digestif.note import Note
@@ -84,7 +87,9 @@ def nesting(root: ElementTree.Element) -> list[tuple[int, str]]:
     def walk(element, depth):
         for child in element:
             if child.tag == "li":
-                found.append((depth, (child.text or "").strip() or text(child.find("p"))))
+                first = child.find("p")
+                own = (child.text or "").strip() or text(child if first is None else first)
+                found.append((depth, own.strip()))
             walk(child, depth + (child.tag in ("ul", "ol")))
     walk(root, 0)
     return found
@@ -295,3 +300,73 @@ def test_a_new_site_has_smart_quotes_on_and_an_existing_one_keeps_them_off(tmp_p
     (tmp_path / "old").mkdir()
     (tmp_path / "old" / "site.toml").write_text('title = "Old"\n', encoding="utf-8")
     assert load_config(tmp_path / "old").markdown.smart_quotes is False
+
+
+# --- diagrams ---------------------------------------------------------------------------------
+
+def test_a_mermaid_block_is_a_figure_holding_its_source_as_text():
+    root = tree('```mermaid\ngraph TD\n  A["a & b"] --> B\n```\n')
+    [figure] = find_class(root, "diagram")
+    assert figure.tag == "figure"
+    pre = figure.find("pre")
+    assert "mermaid" in classes(pre) and pre.get("tabindex") == "0"
+    assert text(pre) == 'graph TD\n  A["a & b"] --> B'
+    assert not find_class(root, "highlight"), "a diagram is not a highlighted code block"
+
+
+def test_dollar_signs_in_a_diagram_are_not_math():
+    root = tree("```mermaid\ngraph LR\n  A[$5] --> B[$x$]\n```\n")
+    assert not [e for e in root.iter() if e.tag.endswith("math")]
+    assert "A[$5] --> B[$x$]" in text(root)
+
+
+# --- the dialect test site: every row of the issue's table on one built page ----------------
+
+@pytest.fixture(scope="module")
+def dialect_site(tmp_path_factory):
+    """(output folder, page of tests/sites/dialect's one note) after a build."""
+    site = copy_site("dialect", tmp_path_factory.mktemp("dialect"))
+    write_note(site, "papers/plain.md", "---\ntitle: Plain\ndate: 2024-03-02\n---\nText.\n")
+    build(site, BuildOptions())
+    out = site / "_site"
+    return out, parse_html(out / "papers/dialect/index.html")
+
+
+def scripts(page) -> list[str]:
+    return [s.get("src") for s in page.iter("script") if s.get("src")]
+
+
+def test_the_dialect_note_builds_into_what_its_authors_expect(dialect_site):
+    _, page = dialect_site
+    body = find_class(page, "note-body")[0]
+    items = nesting(body)
+    start = items.index((1, "two-space parent"))
+    assert items[start:start + 7] == [
+        (1, "two-space parent"), (2, "two-space child"), (3, "two-space grandchild"),
+        (1, "four-space parent"), (2, "four-space child"), (1, "ordered parent"),
+        (2, "ordered child")]
+    holder = next(li for li in body.iter("li") if text(li).strip().startswith("an item holding"))
+    assert find_class(holder, "highlight")
+    assert len(list(body.iter("input"))) == 2
+    assert {e.tag for e in body.iter()} >= {"del", "mark", "sub", "sup", "br", "figure"}
+    assert text(find_class(body, "filename")[0]) == "train.py"
+    assert {"note", "warning"} <= {c for box in find_class(body, "admonition")
+                                   for c in classes(box)}
+    assert any(a.get("href", "").startswith("https://github.com/") for a in body.iter("a"))
+    assert "\u201cQuotes\u201d" in text(body), "the site turns smart quotes on"
+    assert find_class(body, "lead") and find_class(body, "aside")
+
+
+def test_a_note_that_places_its_contents_gets_no_second_contents(dialect_site):
+    _, page = dialect_site
+    assert len(find_class(page, "note-toc")) == 1
+    assert not [nav for nav in page.iter("nav") if "toc" in classes(nav)]
+
+
+def test_the_diagram_script_loads_only_on_pages_with_a_diagram(dialect_site):
+    out, page = dialect_site
+    assert [src for src in scripts(page) if src.endswith("diagrams.js")] == [
+        "/notes/assets/diagrams.js"]
+    plain = parse_html(out / "papers/plain/index.html")
+    assert not [src for src in scripts(plain) if "diagram" in src or "mermaid" in src]
+    assert (out / "assets/mermaid/mermaid.esm.min.mjs").is_file()

@@ -69,6 +69,8 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
 def extension_configs(settings: MarkdownConfig) -> dict[str, dict]:
     return {
         "pymdownx.highlight": {"css_class": "highlight", "guess_lang": False},
+        "pymdownx.superfences": {"custom_fences": [
+            {"name": "mermaid", "class": "mermaid", "format": diagram_fence}]},
         # "i==1, j==2" stays as written: == between two word characters is not a mark.
         "pymdownx.mark": {"smart_mark": True},
         "pymdownx.quotes": {"callouts": True},
@@ -88,6 +90,14 @@ class _KramdownToc(Preprocessor):
         if "toc" not in text:
             return lines
         return _KRAMDOWN_TOC.sub("\n[TOC]\n", text).split("\n")
+
+
+def diagram_fence(source: str, language: str, class_name: str, options: dict, md,
+                  **kwargs) -> str:
+    """A ```mermaid block: its source as a code block, which the theme's diagrams.js draws
+    (and which a feed reader, or a browser without JavaScript, shows as text)."""
+    return (f'<figure class="diagram"><pre class="{class_name}" tabindex="0"><code>'
+            f"{escape(source, quote=False)}</code></pre></figure>")
 
 
 class _FenceSpacing(Preprocessor):
