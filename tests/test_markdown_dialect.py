@@ -320,6 +320,46 @@ def test_dollar_signs_in_a_diagram_are_not_math():
     assert "A[$5] --> B[$x$]" in text(root)
 
 
+# --- links in raw HTML -----------------------------------------------------------------------
+
+RAW_HTML = ('<img alt="a>b" src="/x.png">\n\n<object data="/d.svg"></object>\n\n'
+            '<video poster="/p.jpg"></video>\n\n'
+            '<picture><source srcset="/a.png, b.png 2x"><img src=/x.png alt=""></picture>\n\n'
+            '[empty]() and <a href="">raw empty</a> and [[Ref]](https://example.com/x.pdf)\n')
+
+
+def test_urls_in_raw_html_attributes_are_marked_like_markdown_links():
+    result = render(RAW_HTML)
+    root = html5lib.parse(result.html, treebuilder="etree", namespaceHTMLElements=False)
+    urls = [(e.tag, name, e.get(name)) for e in root.iter()
+            for name in ("src", "data", "poster", "srcset", "href") if e.get(name) is not None]
+    assert urls == [
+        ("img", "src", "digestif:root:x.png"), ("object", "data", "digestif:root:d.svg"),
+        ("video", "poster", "digestif:root:p.jpg"),
+        ("source", "srcset", "digestif:root:a.png , digestif:asset:content/papers/b.png 2x"),
+        ("img", "src", "digestif:root:x.png"),
+        ("a", "href", ""), ("a", "href", ""), ("a", "href", "https://example.com/x.pdf")]
+    assert result.assets == ("content/papers/b.png",)
+
+
+def test_a_wiki_link_followed_by_a_url_is_a_link_to_that_url():
+    root = tree("[[Ref]](https://example.com/x.pdf) but [[other-note]] and [[a|shown]]")
+    assert links(root) == [("https://example.com/x.pdf", "[Ref]"),
+                           ("digestif:slug:other-note", "other-note"),
+                           ("digestif:slug:a", "shown")]
+
+
+def test_raw_html_urls_get_the_base_path_and_empty_links_stay_on_the_page(dialect_site):
+    out, _ = dialect_site
+    page = parse_html(out / "papers/raw/index.html")
+    body = find_class(page, "note-body")[0]
+    assert [(e.tag, e.get("src") or e.get("data") or e.get("poster") or e.get("srcset"))
+            for e in body.iter() if e.tag in ("img", "object", "video", "source")] == [
+        ("img", "/notes/x.png"), ("object", "/notes/d.svg"), ("video", "/notes/p.jpg"),
+        ("source", "/notes/a.png , /notes/papers/b.png 2x"), ("img", "/notes/x.png")]
+    assert [a.get("href") for a in body.iter("a")][:3] == ["", "", "https://example.com/x.pdf"]
+
+
 # --- the dialect test site: every row of the issue's table on one built page ----------------
 
 @pytest.fixture(scope="module")
@@ -327,6 +367,11 @@ def dialect_site(tmp_path_factory):
     """(output folder, page of tests/sites/dialect's one note) after a build."""
     site = copy_site("dialect", tmp_path_factory.mktemp("dialect"))
     write_note(site, "papers/plain.md", "---\ntitle: Plain\ndate: 2024-03-02\n---\nText.\n")
+    write_note(site, "papers/raw.md", "---\ntitle: Raw\ndate: 2024-03-03\n---\n" + RAW_HTML)
+    (site / "static").mkdir()
+    for name in ("x.png", "d.svg", "p.jpg", "a.png"):
+        (site / "static" / name).write_bytes(b"")
+    (site / "content/papers/b.png").write_bytes(b"")
     build(site, BuildOptions())
     out = site / "_site"
     return out, parse_html(out / "papers/dialect/index.html")

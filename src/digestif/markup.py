@@ -100,13 +100,19 @@ class _WikiLinkProcessor(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
-_TAG = re.compile(r"<[A-Za-z][^<>]*>")
-_URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src)=)(["'])(.*?)\2""")
+# A start tag, whose quoted attribute values may hold ">" (alt="a>b").
+_TAG = re.compile(r"""<[A-Za-z][^\s/>]*(?:"[^"]*"|'[^']*'|[^'">])*>""")
+# An attribute that holds a URL, its value quoted or not.
+_URL_ATTRIBUTE = re.compile(
+    r"""(\s(?:href|src|data|poster|srcset)\s*=\s*)(?:(["'])(.*?)\2|([^\s"'=<>`]+))""",
+    re.I | re.S)
+_URL_NAMES = ("href=", "src=", "data=", "poster=", "srcset=")
 
 
 class _RawHtmlLinks(Postprocessor):
     """Links written as raw HTML (an imported Jekyll ``<img src="/assets/…">``, a feed's body)
-    get the same treatment as Markdown links: the base_url path, copied files, backlinks. Only
+    get the same treatment as Markdown links: the base_url path, copied files, backlinks. This
+    covers href, src, ``<object data>``, ``<video poster>`` and every URL of a ``srcset``. Only
     attributes of real tags are touched; code shows ``&lt;`` and is never matched."""
 
     def __init__(self, md, renderer: MarkdownRenderer):
@@ -114,19 +120,44 @@ class _RawHtmlLinks(Postprocessor):
         self.renderer = renderer
 
     def run(self, text: str) -> str:
-        if "href=" not in text and "src=" not in text:
+        if not any(name in text for name in _URL_NAMES):
             return text
-        return _TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(self._mark, tag.group(0)), text)
+        return _TAG.sub(self._tag, text)
 
-    def _mark(self, match: re.Match) -> str:
-        url = unescape(match.group(3))
-        if url.startswith(MARKER):  # a Markdown link, marked already
+    def _tag(self, tag: re.Match) -> str:
+        is_object = tag.group(0)[1:7].lower() == "object"
+        return _URL_ATTRIBUTE.sub(lambda attribute: self._mark(attribute, is_object),
+                                  tag.group(0))
+
+    def _mark(self, match: re.Match, is_object: bool) -> str:
+        name = match.group(1).strip().lower()
+        if name.startswith("data") and not is_object:  # data= is a URL on <object> only
             return match.group(0)
-        marked = self.renderer.state.mark_link(url)
-        if marked == url:
+        quote_mark = match.group(2) or '"'
+        value = unescape(match.group(3) if match.group(2) else match.group(4))
+        if name.startswith("srcset"):
+            marked = ", ".join(self._marked_candidate(candidate)
+                               for candidate in value.split(",") if candidate.strip()).strip()
+        else:
+            marked = self._marked_url(value)
+        if marked == value:
             return match.group(0)
-        quote_mark = match.group(2)
         return f"{match.group(1)}{quote_mark}{escape(marked, quote=True)}{quote_mark}"
+
+    def _marked_url(self, url: str) -> str:
+        # An empty href (<a href="">, [text]()) links to this page, as browsers read it.
+        if url.startswith(MARKER) or not url.strip():
+            return url
+        return self.renderer.state.mark_link(url.strip())
+
+    def _marked_candidate(self, candidate: str) -> str:
+        """One "url 2x" of a srcset. A space always follows the URL: the model's marker ends
+        at whitespace, and a comma right after it would be read as part of the path."""
+        url, _, descriptor = candidate.strip().partition(" ")
+        marked = self._marked_url(url)
+        if marked == url:
+            return candidate.strip()
+        return f"{marked} {descriptor.strip()}"
 
 
 class _LinkTreeprocessor(Treeprocessor):
@@ -228,7 +259,9 @@ class _DigestifExtension(Extension):
         # After fenced code (25) has stashed code blocks, before raw HTML blocks (20).
         md.preprocessors.register(_MathPreprocessor(md, self.renderer), "math", 22)
         md.inlinePatterns.register(
-            _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]", md), "wikilink", 175)
+            # Not [[Ref]](http://x.pdf): that is a link to the URL with "[Ref]" as its text.
+            _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\](?!\()", md),
+            "wikilink", 175)
         md.treeprocessors.register(_LinkTreeprocessor(md, self.renderer), "links", 1)
         # After raw HTML is put back (30).
         md.postprocessors.register(_RawHtmlLinks(md, self.renderer), "raw_html_links", 25)
