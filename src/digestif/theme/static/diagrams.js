@@ -22,7 +22,8 @@ function sourceBox(figure) {
 
 async function draw() {
   mermaid.initialize({ startOnLoad: false, securityLevel: "strict",
-                       theme: dark.matches ? "dark" : "default" });
+                       theme: dark.matches ? "dark" : "default",
+                       fontFamily: getComputedStyle(document.body).fontFamily });
   for (const [index, figure] of figures.entries()) {
     const source = figure.querySelector("pre.mermaid").textContent;
     try {
