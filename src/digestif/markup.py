@@ -100,13 +100,15 @@ class _WikiLinkProcessor(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
-# A start tag, whose quoted attribute values may hold ">" (alt="a>b").
-_TAG = re.compile(r"""<[A-Za-z][^\s/>]*(?:"[^"]*"|'[^']*'|[^'">])*>""")
-# An attribute that holds a URL, its value quoted or not.
-_URL_ATTRIBUTE = re.compile(
-    r"""(\s(?:href|src|data|poster|srcset)\s*=\s*)(?:(["'])(.*?)\2|([^\s"'=<>`]+))""",
-    re.I | re.S)
+# A start tag with a URL attribute (its quoted values may hold ">", alt="a>b"). Tags without
+# one (most are Pygments' <span class="n">) fail inside the regex, with no Python call.
+_TAG_WITH_URL = re.compile(r"""<[A-Za-z][^\s/>]*\s(?:"[^"]*"|'[^']*'|[^'">])*?(?<=\s)"""
+                           r"""(?:href|src|data|poster|srcset)\s*=(?:"[^"]*"|'[^']*'|[^'">])*>""",
+                           re.I)
+# One attribute, read in order so that a quoted value is never taken for attributes.
+_ATTRIBUTE = re.compile(r"""(\s+[^\s"'>/=]+\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 _URL_NAMES = ("href=", "src=", "data=", "poster=", "srcset=")
+_URL_ATTRIBUTES = {"href", "src", "poster", "srcset"}
 
 
 class _RawHtmlLinks(Postprocessor):
@@ -122,26 +124,27 @@ class _RawHtmlLinks(Postprocessor):
     def run(self, text: str) -> str:
         if not any(name in text for name in _URL_NAMES):
             return text
-        return _TAG.sub(self._tag, text)
+        return _TAG_WITH_URL.sub(self._tag, text)
 
     def _tag(self, tag: re.Match) -> str:
-        is_object = tag.group(0)[1:7].lower() == "object"
-        return _URL_ATTRIBUTE.sub(lambda attribute: self._mark(attribute, is_object),
-                                  tag.group(0))
+        text = tag.group(0)
+        names = _URL_ATTRIBUTES | {"data"} if text[1:7].lower() == "object" else _URL_ATTRIBUTES
+        return _ATTRIBUTE.sub(lambda attribute: self._mark(attribute, names), text)
 
-    def _mark(self, match: re.Match, is_object: bool) -> str:
-        name = match.group(1).strip().lower()
-        if name.startswith("data") and not is_object:  # data= is a URL on <object> only
+    def _mark(self, match: re.Match, names: set[str]) -> str:
+        name = match.group(1).strip().rstrip("=").strip().lower()
+        if name not in names:  # data= is a URL on <object> only
             return match.group(0)
-        quote_mark = match.group(2) or '"'
-        value = unescape(match.group(3) if match.group(2) else match.group(4))
-        if name.startswith("srcset"):
+        written = next(value for value in match.groups()[1:] if value is not None)
+        value = unescape(written)
+        if name == "srcset":
             marked = ", ".join(self._marked_candidate(candidate)
                                for candidate in value.split(",") if candidate.strip()).strip()
         else:
             marked = self._marked_url(value)
         if marked == value:
             return match.group(0)
+        quote_mark = "'" if match.group(3) is not None else '"'
         return f"{match.group(1)}{quote_mark}{escape(marked, quote=True)}{quote_mark}"
 
     def _marked_url(self, url: str) -> str:
