@@ -223,7 +223,7 @@ def test_github_alerts_become_titled_callouts():
 def test_an_obsidian_callout_with_a_title_and_a_fold_is_a_details_element():
     root = tree("> [!tip]- Read this first\n> Hidden until opened.\n")
     details = root.find(".//details")
-    assert {"tip"} <= classes(details) and details.get("open") is None
+    assert {"admonition", "tip"} <= classes(details) and details.get("open") is None
     assert text(details.find("summary")) == "Read this first"
 
 

@@ -224,6 +224,17 @@ class _TaskLabels(Treeprocessor):
                 "<input ", f'<input aria-label="{escape(label, quote=True)}" ', 1)
 
 
+class _FoldedCallouts(Treeprocessor):
+    """pymdownx.quotes makes a folded Obsidian callout (``> [!tip]- Title``) a ``<details>``
+    with only its kind as class; the admonition class gives it the same box as the others."""
+
+    def run(self, root: etree.Element) -> None:
+        for details in root.iter("details"):
+            kinds = (details.get("class") or "").split()
+            if kinds and "admonition" not in kinds:
+                details.set("class", " ".join(["admonition", *kinds]))
+
+
 def _own_text(element: etree.Element) -> str:
     """The element's text without its nested lists (a task's sub-tasks name themselves)."""
     parts = [element.text or ""]
@@ -262,3 +273,5 @@ class DialectExtension(Extension):
         # After pymdownx.tasklist (25) has put in the checkboxes and inline Markdown (20) is
         # read, so the name is the text as shown.
         md.treeprocessors.register(_TaskLabels(md), "task_labels", 19)
+        # After pymdownx.quotes turns callouts into boxes (19.99).
+        md.treeprocessors.register(_FoldedCallouts(md), "folded_callouts", 19.5)
