@@ -415,3 +415,11 @@ def test_the_diagram_script_loads_only_on_pages_with_a_diagram(dialect_site):
     plain = parse_html(out / "papers/plain/index.html")
     assert not [src for src in scripts(plain) if "diagram" in src or "mermaid" in src]
     assert (out / "assets/mermaid/mermaid.esm.min.mjs").is_file()
+
+
+def test_the_summary_of_a_note_opening_with_a_script_holds_none_of_it():
+    body = ("<script>MathJax.Hub.Config({inlineMath: [['$','$']]});</script> Prose *after*.\n\n"
+            "Second.\n")
+    for settings in (DEFAULT_SETTINGS, SMART):
+        summary = render(body, settings=settings).first_paragraph
+        assert summary == "Prose after."

@@ -31,6 +31,8 @@ from .note import Note
 MARKER = "digestif:"
 NOTE_SUFFIXES = (".md", ".markdown")
 _PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
+# What smarty stashes for a curly quote or a dash: &ldquo;, &#8217;.
+_CHARACTER_REFERENCE = re.compile(r"&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);")
 # How Python-Markdown holds a backslash-escaped character ("\\$") until the HTML is written.
 _ESCAPED_CHARACTER = re.compile("\x02(\\d+)\x03")
 
@@ -205,12 +207,12 @@ class _State:
         return self._line_at(self.note.body.find(snippet))
 
     def stash_text(self, match: re.Match) -> str:
-        """Plain text of something held in the HTML stash: a formula as read, a smart
-        quote as the character it is, and nothing of raw HTML tags."""
+        """Plain text of something held in the HTML stash: a formula as read, a smart quote
+        as the character it is; raw HTML (a <script>, a <span>) gives none."""
         text = self.math_text.get(match.group(0))
         if text is None:
-            text = unescape(re.sub(r"<[^>]+>", "", str(
-                self.md.htmlStash.rawHtmlBlocks[int(match.group(1))])))
+            stashed = str(self.md.htmlStash.rawHtmlBlocks[int(match.group(1))])
+            text = unescape(stashed) if _CHARACTER_REFERENCE.fullmatch(stashed) else ""
         return text
 
     def mark_link(self, url: str) -> str:
