@@ -423,3 +423,11 @@ def test_the_summary_of_a_note_opening_with_a_script_holds_none_of_it():
     for settings in (DEFAULT_SETTINGS, SMART):
         summary = render(body, settings=settings).first_paragraph
         assert summary == "Prose after."
+
+
+def test_a_site_without_diagrams_gets_no_copy_of_mermaid(tmp_path):
+    site = copy_site("minimal", tmp_path)
+    build(site, BuildOptions())
+    assets = site / "_site" / "assets"
+    assert (assets / "style.css").is_file()
+    assert not (assets / "mermaid").exists() and not (assets / "diagrams.js").exists()
