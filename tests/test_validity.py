@@ -52,10 +52,13 @@ def test_every_page_passes_the_nu_html_checker(example, built):
     out, _ = example
     # A second site with a base path, Korean URLs and a planted broken link: still valid HTML.
     other, _ = built("broken")
-    pages = [p for folder in (out, other / "_site") for p in folder.rglob("*.html")]
+    # And every construct of the Markdown dialect (task lists, alerts, diagrams, titled code).
+    dialect, _ = built("dialect")
+    folders = (out, other / "_site", dialect / "_site")
+    pages = [p for folder in folders for p in folder.rglob("*.html")]
     assert len(pages) > 20
     run = subprocess.run(["java", "-Xss4m", "-jar", str(jar), "--errors-only", "--format", "json",
-                          "--skip-non-html", str(out), str(other / "_site")],
+                          "--skip-non-html", *map(str, folders)],
                          capture_output=True, text=True, timeout=240)
     messages = json.loads(run.stderr or run.stdout)["messages"]
     readable = [f"{unquote(m.get('url', '')).rsplit('/_site/', 1)[-1]}:{m.get('lastLine')}: "

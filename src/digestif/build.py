@@ -414,6 +414,10 @@ def _copies(site: Site, problems: Problems) -> dict[str, Path]:
     """Theme assets, the site's static/ folder and files beside notes, by output path."""
     config = site.config
     copies = _tree(THEME_DIR / "static", "assets/")
+    if not any("mermaid" in view.note.body for view in site.notes):
+        # The vendored mermaid (5.4 MB, docs/markdown.md) only goes where a diagram is.
+        copies = {path: file for path, file in copies.items()
+                  if not path.startswith(("assets/mermaid/", "assets/diagrams.js"))}
     copies.update(_tree(config.site_dir / "static", ""))
     site_root = config.site_dir.resolve()
     notes = {view.note.source: view.note for view in site.notes}

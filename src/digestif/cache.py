@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.
-FORMAT = 5
-_RENDERING_PACKAGES = ("digestif", "markdown", "pygments", "math-core", "jinja2")
+FORMAT = 6
+_RENDERING_PACKAGES = ("digestif", "markdown", "pymdown-extensions", "pygments", "math-core",
+                       "jinja2")
 
 
 @dataclass

@@ -456,6 +456,7 @@ def run_check(site_dir: Path, options: CheckOptions, console: Console) -> int:
         problems += _check_external(report, config, options, sources, console)
     for problem in problems:
         console.error(str(problem))
+    _warn_about_scripts(out_dir, sources, console)
     summary = (f"checked {report.links} links on {report.pages} pages and feeds"
                + (f", {len(report.external)} external URLs" if options.external else ""))
     if problems:
@@ -467,6 +468,14 @@ def run_check(site_dir: Path, options: CheckOptions, console: Console) -> int:
         return 1
     console.success(f"{summary}: no broken links")
     return 0
+
+
+def _warn_about_scripts(out_dir: Path, sources: NoteSources, console: Console) -> None:
+    """Raw HTML in notes that runs script (check_scripts): warned about, never a failure."""
+    from .check_scripts import script_uses
+
+    for use in script_uses(out_dir, sources.page_sources, sources.site_dir):
+        console.warning(str(use))
 
 
 def _prepare(site_dir: Path, options: CheckOptions,

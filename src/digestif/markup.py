@@ -17,12 +17,12 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
+from . import dialect
 from .config import MarkdownConfig
 from .errors import Problem
 from .limits import OutOfTime, markdown_problem, time_budget
@@ -33,6 +33,8 @@ from .note import Note
 MARKER = "digestif:"
 NOTE_SUFFIXES = (".md", ".markdown")
 _PLACEHOLDER = re.compile("\x02wzxhzdk:(\\d+)\x03")
+# What smarty stashes for a curly quote or a dash: &ldquo;, &#8217;.
+_CHARACTER_REFERENCE = re.compile(r"&(?:[A-Za-z]+|#\d+|#x[0-9A-Fa-f]+);")
 # How Python-Markdown holds a backslash-escaped character ("\\$") until the HTML is written.
 _ESCAPED_CHARACTER = re.compile("\x02(\\d+)\x03")
 
@@ -122,13 +124,21 @@ class _WikiLinkProcessor(InlineProcessor):
         return element, m.start(0), m.end(0)
 
 
-_TAG = re.compile(r"<[A-Za-z][^<>]*>")
-_URL_ATTRIBUTE = re.compile(r"""(\s(?:href|src)=)(["'])(.*?)\2""")
+# A start tag with a URL attribute (its quoted values may hold ">", alt="a>b"). Tags without
+# one (most are Pygments' <span class="n">) fail inside the regex, with no Python call.
+_TAG_WITH_URL = re.compile(r"""<[A-Za-z][^\s/>]*\s(?:"[^"]*"|'[^']*'|[^'">])*?(?<=\s)"""
+                           r"""(?:href|src|data|poster|srcset)\s*=(?:"[^"]*"|'[^']*'|[^'">])*>""",
+                           re.I)
+# One attribute, read in order so that a quoted value is never taken for attributes.
+_ATTRIBUTE = re.compile(r"""(\s+[^\s"'>/=]+\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
+_URL_NAMES = ("href=", "src=", "data=", "poster=", "srcset=")
+_URL_ATTRIBUTES = {"href", "src", "poster", "srcset"}
 
 
 class _RawHtmlLinks(Postprocessor):
     """Links written as raw HTML (an imported Jekyll ``<img src="/assets/…">``, a feed's body)
-    get the same treatment as Markdown links: the base_url path, copied files, backlinks. Only
+    get the same treatment as Markdown links: the base_url path, copied files, backlinks. This
+    covers href, src, ``<object data>``, ``<video poster>`` and every URL of a ``srcset``. Only
     attributes of real tags are touched; code shows ``&lt;`` and is never matched."""
 
     def __init__(self, md, renderer: MarkdownRenderer):
@@ -136,19 +146,45 @@ class _RawHtmlLinks(Postprocessor):
         self.renderer = renderer
 
     def run(self, text: str) -> str:
-        if "href=" not in text and "src=" not in text:
+        if not any(name in text for name in _URL_NAMES):
             return text
-        return _TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(self._mark, tag.group(0)), text)
+        return _TAG_WITH_URL.sub(self._tag, text)
 
-    def _mark(self, match: re.Match) -> str:
-        url = unescape(match.group(3))
-        if url.startswith(MARKER):  # a Markdown link, marked already
+    def _tag(self, tag: re.Match) -> str:
+        text = tag.group(0)
+        names = _URL_ATTRIBUTES | {"data"} if text[1:7].lower() == "object" else _URL_ATTRIBUTES
+        return _ATTRIBUTE.sub(lambda attribute: self._mark(attribute, names), text)
+
+    def _mark(self, match: re.Match, names: set[str]) -> str:
+        name = match.group(1).strip().rstrip("=").strip().lower()
+        if name not in names:  # data= is a URL on <object> only
             return match.group(0)
-        marked = self.renderer.state.mark_link(url)
-        if marked == url:
+        written = next(value for value in match.groups()[1:] if value is not None)
+        value = unescape(written)
+        if name == "srcset":
+            marked = ", ".join(self._marked_candidate(candidate)
+                               for candidate in value.split(",") if candidate.strip()).strip()
+        else:
+            marked = self._marked_url(value)
+        if marked == value:
             return match.group(0)
-        quote_mark = match.group(2)
+        quote_mark = "'" if match.group(3) is not None else '"'
         return f"{match.group(1)}{quote_mark}{escape(marked, quote=True)}{quote_mark}"
+
+    def _marked_url(self, url: str) -> str:
+        # An empty href (<a href="">, [text]()) links to this page, as browsers read it.
+        if url.startswith(MARKER) or not url.strip():
+            return url
+        return self.renderer.state.mark_link(url.strip())
+
+    def _marked_candidate(self, candidate: str) -> str:
+        """One "url 2x" of a srcset. A space always follows the URL: the model's marker ends
+        at whitespace, and a comma right after it would be read as part of the path."""
+        url, _, descriptor = candidate.strip().partition(" ")
+        marked = self._marked_url(url)
+        if marked == url:
+            return candidate.strip()
+        return f"{marked} {descriptor.strip()}"
 
 
 _INLINE_PLACEHOLDER = re.compile("\x02[^\x03]*\x03")
@@ -199,7 +235,13 @@ class _State:
         return self._line_at(self.note.body.find(snippet))
 
     def stash_text(self, match: re.Match) -> str:
-        return self.math_text.get(match.group(0), "")
+        """Plain text of something held in the HTML stash: a formula as read, a smart quote
+        as the character it is; raw HTML (a <script>, a <span>) gives none."""
+        text = self.math_text.get(match.group(0))
+        if text is None:
+            stashed = str(self.md.htmlStash.rawHtmlBlocks[int(match.group(1))])
+            text = unescape(stashed) if _CHARACTER_REFERENCE.fullmatch(stashed) else ""
+        return text
 
     def mark_link(self, url: str) -> str:
         marked = self._marked(url)
@@ -252,7 +294,9 @@ class _DigestifExtension(Extension):
         # Before fenced code (25) and raw HTML blocks (20): math skips code and HTML itself.
         md.preprocessors.register(_MathPreprocessor(md, self.renderer), "math", 27)
         md.inlinePatterns.register(
-            _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\]", md), "wikilink", 175)
+            # Not [[Ref]](http://x.pdf): that is a link to the URL with "[Ref]" as its text.
+            _WikiLinkProcessor(r"\[\[([^\]|\n]+)(?:\|([^\]\n]+))?\]\](?!\()", md),
+            "wikilink", 175)
         md.treeprocessors.register(_LinkTreeprocessor(md, self.renderer), "links", 1)
         # After raw HTML is put back (30).
         md.postprocessors.register(_RawHtmlLinks(md, self.renderer), "raw_html_links", 25)
@@ -267,18 +311,8 @@ class MarkdownRenderer:
         self.settings = settings or MarkdownConfig()
         self.state: _State | None = None
         self.md = markdown.Markdown(
-            extensions=[
-                "fenced_code", "codehilite", "tables", "footnotes", "attr_list", "def_list",
-                "admonition", "md_in_html", "sane_lists", "toc",
-                _DigestifExtension(self),
-            ],
-            extension_configs={
-                "codehilite": {"css_class": "highlight", "guess_lang": False},
-                "toc": {"slugify": slugify_unicode, "permalink": "#",
-                        "permalink_class": "anchor", "permalink_title": "Link to this section",
-                        "toc_depth": "2-4"},
-                "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
-            },
+            extensions=[*dialect.extensions(self.settings), _DigestifExtension(self)],
+            extension_configs=dialect.extension_configs(self.settings),
             output_format="html",
         )
 
