@@ -56,6 +56,11 @@ def fetch_paper(arxiv_id: str, fetch: Fetch = http_get,
                 timeout: float = TIMEOUT_SECONDS) -> ArxivPaper:
     """The record of ``arxiv_id`` (a bare id such as ``2106.09685``); raises ArxivError."""
     url = API_URL.format(id=quote(arxiv_id, safe="./"))
+    return parse_response(_ask(url, fetch, timeout), arxiv_id)
+
+
+def _ask(url: str, fetch: Fetch, timeout: float) -> bytes:
+    """The API's answer to ``url``; every way of not getting one is an ArxivError."""
     try:
         body = fetch(url, timeout)
     except urllib.error.HTTPError as exc:
@@ -66,7 +71,7 @@ def fetch_paper(arxiv_id: str, fetch: Fetch = http_get,
         raise ArxivError(f"the arXiv API did not answer within {timeout:g} s") from exc
     except OSError as exc:
         raise ArxivError(f"could not reach the arXiv API ({exc})") from exc
-    return parse_response(body, arxiv_id)
+    return body
 
 
 def parse_response(body: bytes, arxiv_id: str) -> ArxivPaper:
@@ -113,17 +118,7 @@ def fetch_papers(arxiv_ids: list[str], fetch: Fetch = http_get,
                          f"{MAX_IDS} at most")
     url = LIST_URL.format(ids=",".join(quote(i, safe="./") for i in arxiv_ids),
                           count=len(arxiv_ids))
-    try:
-        body = fetch(url, timeout)
-    except urllib.error.HTTPError as exc:
-        raise ArxivError(f"the arXiv API answered HTTP {exc.code} {exc.reason}") from exc
-    except urllib.error.URLError as exc:
-        raise ArxivError(f"could not reach the arXiv API ({exc.reason})") from exc
-    except TimeoutError as exc:
-        raise ArxivError(f"the arXiv API did not answer within {timeout:g} s") from exc
-    except OSError as exc:
-        raise ArxivError(f"could not reach the arXiv API ({exc})") from exc
-    return parse_entries(body, arxiv_ids)
+    return parse_entries(_ask(url, fetch, timeout), arxiv_ids)
 
 
 def parse_entries(body: bytes, arxiv_ids: list[str]) -> tuple[list[ArxivPaper], list[str]]:
