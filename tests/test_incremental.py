@@ -15,7 +15,7 @@ import pytest
 
 from conftest import comparable_output, parse_html, snapshot, write_note
 from digestif.build import BuildOptions, build
-from digestif.cache import CACHE_DIR
+from digestif.incremental import CACHE_DIR
 from digestif.errors import BuildError
 
 
@@ -149,7 +149,7 @@ def test_a_cache_from_an_older_digestif_is_ignored(built):
     site, first = built("example")
     [cache_file] = (site / CACHE_DIR).glob("*.pickle")
     state = pickle.loads(cache_file.read_bytes())
-    del state["fragments"]  # as pickled by a version without that field
+    del state["memo"]  # as pickled by a version without that field
     cache_file.write_bytes(pickle.dumps(state))
     lora = site / "content" / "papers" / "lora.md"
     lora.write_text(lora.read_text() + "\nOne more line.\n")

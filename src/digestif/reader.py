@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from .cache import file_digest
+from .digests import file_digest
 from .errors import Problems, quote
 from .note import Note
 from .slugs import SAFE_SLUG, split_jekyll_date

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import logging
 import os
 import shutil
@@ -30,11 +31,13 @@ from typing import NoReturn
 import watchfiles
 
 from .build import BuildOptions, BuildResult, build
-from .cache import CacheState
 from .config import CONFIG_FILE, ConfigError, load_config
 from .console import Console
 from .errors import BuildError, Problem
+from .incremental import CacheState
+from .search import BUNDLE_DIR, SearchFailed, SearchJob
 from .serve_http import LiveSite, PreviewServer
+from .writer import prepare_generated
 
 log = logging.getLogger(__name__)
 
@@ -149,8 +152,9 @@ class _LateIndexer:
     """Runs search-index jobs after the pages they index went live. One job runs at a time and
     a newer job replaces one still waiting, so the index always ends up matching the newest
     build. A rebuild does not wait for a running job: Pagefind only reads the pages, which the
-    writer replaces whole, one file at a time, and swaps in its own folder, which the writer
-    never touches; a job that raced a rebuild is simply followed by the newer one."""
+    writer replaces whole, one file at a time, and writes into a staging folder outside the
+    preview, which the writer swaps in under the lock; a job that raced a rebuild is simply
+    followed by the newer one."""
 
     def __init__(self, stopping: threading.Event):
         self._stopping = stopping
@@ -280,7 +284,7 @@ class DevServer:
                 moved = self.live.built and base_path != self.live.base_path
                 self.live.publish(built=True, base_path=base_path)
                 if result.index_search is not None:
-                    self._indexer.submit(result.index_search)
+                    self._indexer.submit(functools.partial(self._index, result.index_search))
                 if not self._stopping.is_set():  # a build Ctrl-C cut short says nothing
                     self._report_success(changes, result, time.perf_counter() - started)
                     if moved:
@@ -301,6 +305,20 @@ class DevServer:
         result = build_preview(self.site_dir, options, changes, console, self._cache)
         self._cache = result.cache
         return base_path, result
+
+    def _index(self, job: SearchJob) -> None:
+        """Index the live pages into the writer's staging folder, then let the writer swap
+        the bundle in while requests wait, so none sees half an index."""
+        def generate(folder: Path, stage: Path) -> bool:
+            try:
+                job.run(folder, stage)
+            except SearchFailed as exc:
+                log.warning("the preview's search index failed: %s", exc)
+                return False
+            return True
+        install = prepare_generated(self.output, BUNDLE_DIR, generate)
+        with self.live.lock.writing():
+            install()
 
     def _report_success(self, changes: Changes, result: BuildResult, seconds: float) -> None:
         new_warnings = [w for w in result.warnings if w not in self._shown_warnings]

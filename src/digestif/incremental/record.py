@@ -1,0 +1,307 @@
+"""Recording what each page read, Lektor-style, and checking it against the next build.
+
+Templates (and the feed writer) get proxies instead of the model's objects. Every attribute
+read through a proxy records an *input*: a note's own fields, its neighbours, its related
+papers, a term's notes, the list of categories, a template, the settings. After the page is
+rendered, each input is stored with the value it had (:class:`Facts` computes values on demand,
+once per build). The next build renders a page again only when its own arguments or one of
+its recorded inputs changed: a "latest notes" sidebar that reads notes through ``site`` is
+re-rendered when one of those notes changes, with no flag and no declaration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, is_dataclass
+
+import jinja2
+
+from ..digests import fingerprint
+from ..model import NoteView, Site, Term
+from ..render import PageJob, SiteContext, Tracker
+from ..scholarly import Scholarly
+
+Input = tuple
+"""("note", source, group), ("term", kind, slug, group), ("list", name), ("template", name),
+("settings",) or ("facets",)."""
+SETTINGS: Input = ("settings",)
+
+
+@dataclass
+class PageRecord:
+    """What one output (a page, a feed, a fragment of a page) was made from."""
+
+    args: str
+    """Fingerprint of its own arguments: template, page context, which notes it lists."""
+    inputs: dict[Input, str]
+    """Every input it read, with the value that input had."""
+    text: str | None = None
+    """For a fragment: the text, reused while the inputs are unchanged."""
+
+
+# NoteView attribute -> the group of facts it reveals; anything else is the note's own.
+_NOTE_GROUPS = {"html": "html", "categories": "terms", "tags": "terms", "venue": "terms",
+                "older": "older", "newer": "newer", "related": "related",
+                "backlinks": "backlinks"}
+_SITE_LISTS = ("categories", "tags", "venues", "years", "note_count")
+
+
+class Facts:
+    """The current value of every input a page can have read, computed when first asked."""
+
+    def __init__(self, site: Site, env: jinja2.Environment, scholarly: Scholarly):
+        self.site, self.env, self.scholarly = site, env, scholarly
+        self.notes = {view.note.source: view for view in site.notes}
+        self.terms = {(t.kind, t.slug): t for group in (
+            site.categories, site.tags, site.venues, site.years) for t in group}
+        self._values: dict[Input, str] = {}
+
+    def value(self, key: Input) -> str:
+        value = self._values.get(key)
+        if value is None:
+            value = self._values[key] = self._compute(key)
+        return value
+
+    def _compute(self, key: Input) -> str:
+        kind = key[0]
+        if kind == "note":
+            view = self.notes.get(key[1])
+            return "gone" if view is None else _note_fact(view, key[2], self.scholarly)
+        if kind == "term":
+            term = self.terms.get((key[1], key[2]))
+            return "gone" if term is None else _term_fact(term, key[3])
+        if kind == "list":
+            if key[1] == "note_count":
+                return str(len(self.site.notes))
+            return "\n".join(t.slug for t in getattr(self.site, key[1]))
+        if kind == "template":
+            try:
+                source, filename, _ = self.env.loader.get_source(self.env, key[1])
+            except jinja2.TemplateNotFound:
+                return "missing"
+            return fingerprint(filename, source)
+        if kind == "facets":
+            return fingerprint(self.scholarly.digest_facets())
+        return fingerprint(self.site.config)
+
+
+def _sources(views) -> str:
+    return "\n".join(view.note.source for view in views)
+
+
+def _note_fact(view: NoteView, group: str, scholarly: Scholarly) -> str:
+    if group == "own":
+        return f"{view.note.digest} {view.url}"
+    if group == "html":  # the body, and where each of its links to other notes now points
+        resolver = view.resolver
+        targets = [getattr(resolver and resolver.note_for(kind, target), "url", "-")
+                   for kind, target, _ in view.rendered.links if kind != "root"]
+        return fingerprint(view.note.digest, targets)
+    if group == "terms":
+        return repr((view.categories, view.tags, view.venue))
+    if group in ("older", "newer"):
+        neighbour = getattr(view, group)
+        return neighbour.note.source if neighbour is not None else "-"
+    if group in ("related", "backlinks"):
+        return _sources(getattr(view, group))
+    return scholarly.cite_key(view)  # "cite"
+
+
+def _term_fact(term: Term, group: str) -> str:
+    if group == "notes":
+        return _sources(term.notes)
+    return repr((term.name, term.url, term.permalink, term.description, term.feed_url))
+
+
+# --- proxies --------------------------------------------------------------------------------
+
+class _Proxy:
+    __slots__ = ("_target", "_recorder")
+
+    def __init__(self, target: object, recorder: Recorder):
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_recorder", recorder)
+
+    def __eq__(self, other: object) -> bool:
+        return self._target == unwrap(other)
+
+    def __hash__(self) -> int:
+        return hash(self._target)
+
+    def __repr__(self) -> str:
+        return repr(self._target)
+
+
+class _NoteProxy(_Proxy):
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        view: NoteView = self._target
+        value = getattr(view, name)
+        self._recorder.touch(("note", view.note.source, _NOTE_GROUPS.get(name, "own")))
+        if name in ("older", "newer", "related", "backlinks"):
+            return self._recorder.wrap(value)
+        return value
+
+
+class _TermProxy(_Proxy):
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        term: Term = self._target
+        value = getattr(term, name)
+        group = "notes" if name == "notes" else "own"
+        self._recorder.touch(("term", term.kind, term.slug, group))
+        return self._recorder.wrap(value) if name == "notes" else value
+
+
+class _SiteProxy(_Proxy):
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        value = getattr(self._target, name)
+        if name in _SITE_LISTS:
+            self._recorder.touch(("list", name))
+            return self._recorder.wrap(value)
+        return value  # a setting: every page depends on the settings anyway
+
+
+class _ScholarlyProxy(_Proxy):
+    """Each call records the notes it was asked about (their fields and their BibTeX key)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        method = getattr(self._target, name)
+        recorder = self._recorder
+
+        def call(*args, **kwargs):
+            args = tuple(unwrap(a) for a in args)
+            for arg in args:
+                if isinstance(arg, NoteView):
+                    for group in ("own", "terms", "cite"):
+                        recorder.touch(("note", arg.note.source, group))
+            if name == "digest_facets":
+                recorder.touch(("facets",))
+            return method(*args, **kwargs)
+        return call
+
+
+def unwrap(value: object) -> object:
+    return value._target if isinstance(value, _Proxy) else value
+
+
+_PROXIES = {NoteView: _NoteProxy, Term: _TermProxy, SiteContext: _SiteProxy,
+            Scholarly: _ScholarlyProxy}
+
+
+def describe(value: object) -> object:
+    """What identifies a page argument: a note by its file, a term by its slug."""
+    if isinstance(value, NoteView):
+        return "note:" + value.note.source
+    if isinstance(value, Term):
+        return f"term:{value.kind}:{value.slug}"
+    if isinstance(value, (list, tuple)):
+        return [describe(item) for item in value]
+    if isinstance(value, dict):
+        return sorted((key, describe(item)) for key, item in value.items())
+    return repr(value) if is_dataclass(value) or value is None else value
+
+
+# --- the recorder ---------------------------------------------------------------------------
+
+class Recorder(Tracker):
+    """The incremental layer's :class:`~digestif.render.Tracker`: records every page's
+    inputs and reuses fragments whose inputs did not change."""
+
+    def __init__(self, facts: Facts, env: jinja2.Environment,
+                 fragments: dict[tuple, PageRecord] | None = None):
+        self.facts = facts
+        self.previous_fragments = fragments or {}
+        self.fragments: dict[tuple, PageRecord] = {}
+        self.records: dict[str, PageRecord] = {}
+        self._reading: set[Input] | None = None
+        self._known: dict[Input, Input] = {}  # one tuple per input: the cache file stays small
+        _record_templates(env, self)
+
+    def touch(self, key: Input) -> None:
+        if self._reading is not None:
+            self._reading.add(key)
+
+    def wrap(self, value: object):
+        proxy = _PROXIES.get(type(value))
+        if proxy is not None:
+            return proxy(value, self)
+        if isinstance(value, (list, tuple)) and value and type(value[0]) in _PROXIES:
+            return [self.wrap(item) for item in value]
+        return value
+
+    def context(self, job: PageJob) -> dict:
+        return {name: self.wrap(value) for name, value in job.context.items()}
+
+    @contextmanager
+    def reading(self) -> Iterator[set[Input]]:
+        """Collect the inputs read inside the block (nested blocks add to the outer one)."""
+        outer, self._reading = self._reading, {SETTINGS}
+        try:
+            yield self._reading
+        finally:
+            inner, self._reading = self._reading, outer
+            if outer is not None:
+                outer |= inner
+
+    @contextmanager
+    def page(self, job: PageJob):
+        with self.reading() as inputs:
+            yield
+        self.records[job.path] = self.record(args_key(job.template, job.context), inputs)
+
+    def record(self, args: str, inputs: set[Input], text: str | None = None) -> PageRecord:
+        value = self.facts.value
+        return PageRecord(args, {self._known.setdefault(key, key): value(key) for key in inputs},
+                          text)
+
+    def fresh(self, record: PageRecord | None, args: str) -> bool:
+        """Whether what ``record`` was made from is what this build has."""
+        value = self.facts.value
+        return record is not None and record.args == args and \
+            all(value(key) == seen for key, seen in record.inputs.items())
+
+    def fragment(self, key: tuple, note: object, make: Callable[[object], str]) -> str:
+        view = unwrap(note)
+        full_key = (*key, view.note.source)
+        args = args_key(*key, view)
+        entry = self.fragments.get(full_key) or self.previous_fragments.get(full_key)
+        if not self.fresh(entry, args):
+            with self.reading() as inputs:
+                text = make(self.wrap(view))
+            entry = self.record(args, inputs, text)
+        elif self._reading is not None:
+            self._reading |= entry.inputs.keys()
+        self.fragments[full_key] = entry
+        return entry.text
+
+    def collect(self) -> object:
+        return self.records, self.fragments
+
+    def merge(self, collected: object) -> None:
+        records, fragments = collected
+        self.records.update(records)
+        self.fragments.update(fragments)
+
+
+def args_key(*parts: object) -> str:
+    return fingerprint(*[describe(part) for part in parts])
+
+
+def _record_templates(env: jinja2.Environment, recorder: Recorder) -> None:
+    """Every template a page loads (extends, includes, imports) becomes one of its inputs."""
+    get_template, select_template = env.get_template, env.select_template
+
+    def recorded(template: jinja2.Template) -> jinja2.Template:
+        recorder.touch(("template", template.name))
+        return template
+
+    env.get_template = lambda *args, **kwargs: recorded(get_template(*args, **kwargs))
+    env.select_template = lambda *args, **kwargs: recorded(select_template(*args, **kwargs))
