@@ -222,9 +222,8 @@ def plan_site(site: Site, search: SearchIndexer, problems: Problems):
     from .feeds import feed_specs
     from .render import page_jobs
     jobs, feeds = page_jobs(site), feed_specs(site)
-    notes = {view.path for view in site.notes}
     copies = copied_files(site.config.site_dir, THEME_DIR / "static", site.assets, problems)
-    claims = [(job.path, Producer(NOTE if job.path in notes else PAGE, job.producer))
+    claims = [(job.path, Producer(NOTE if "note" in job.context else PAGE, job.producer))
               for job in jobs]
     claims += [(spec.path, Producer(FEED, spec.producer)) for spec in feeds]
     claims += [(path, Producer(EXPORT if path.startswith("papers.") else GENERATED, name))
