@@ -52,17 +52,23 @@ def _add_build(commands) -> None:
                         help="treat warnings (unknown keys, bad math, broken links) as errors")
     parser.add_argument("--no-cache", dest="use_cache", action="store_false",
                         help="ignore .digestif-cache/ and rebuild everything")
+    parser.add_argument("--explain", nargs="?", const="", default=None, metavar="PATH",
+                        help="say why each page was rendered again (which input it read "
+                             "changed); with PATH (papers/lora/, a note's file), why that page "
+                             "was or was not. Put it after SITE_DIR")
     parser.set_defaults(run=_run_build)
 
 
 def _run_build(args: argparse.Namespace) -> int:
     console = Console(quiet=args.quiet)
     options = BuildOptions(out=args.out, base_url=args.base_url, drafts=args.drafts,
-                           strict=args.strict, use_cache=args.use_cache)
-    return run_build(args.site_dir, options, console)
+                           strict=args.strict, use_cache=args.use_cache,
+                           explain=args.explain is not None)
+    return run_build(args.site_dir, options, console, args.explain or None)
 
 
-def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
+def run_build(site_dir: Path, options: BuildOptions, console: Console,
+              explain_path: str | None = None) -> int:
     """Build and tell the user how it went; the exit code."""
     try:
         result = build(site_dir, options, console)
@@ -74,6 +80,8 @@ def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
                       "the previous output is unchanged")
         return 1
     console.problems(result.warnings)
+    if options.explain:
+        _explain(result, explain_path)
     output = os.path.relpath(result.config.output_path)
     if result.unchanged:
         console.success(f"nothing changed since the last build ({result.notes} notes, "
@@ -82,6 +90,17 @@ def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
         console.success(f"built {result.notes} notes into {result.pages} pages "
                         f"({result.files} files written) in {result.seconds:.2f} s -> {output}")
     return 0
+
+
+def _explain(result, path: str | None) -> None:
+    """Printed to stdout, even with -q: it is what was asked for."""
+    from .incremental.explain import explain
+    if result.unchanged:
+        print("nothing changed since the last build: no page was rendered again")
+        return
+    pages_of = {view.note.source: view.path for view in result.site.notes}
+    for line in explain(result.explanations, result.cache.pages, path, pages_of):
+        print(line)
 
 
 def _add_check(commands) -> None:

@@ -231,16 +231,25 @@ class Incremental:
         return stale, kept
 
     def _why(self, recorder: Recorder, record: PageRecord | None, args: str) -> list[str]:
+        state = self.state
+        if not state.token:
+            return ["no previous build to compare with (the first build, or --no-cache)"]
+        if state.config != fingerprint(self.config):
+            return ["the settings (site.toml, --base-url) changed: every page is made afresh"]
+        if not self.can_update():
+            return ["the output folder is not the one the last build wrote (deleted or "
+                    "replaced): every page is made afresh"]
         if record is None:
-            return ["no record of it in the previous build (a new page, the first build, "
-                    "--no-cache, or an output folder the cache does not know)"]
+            return ["a new page: the last build had none at this path"]
         reasons = [] if record.args == args else [
             "what it was asked to show changed (its title, summary, URL, the notes it lists "
             "or its place in the pagination)"]
         value = recorder.facts.value
-        reasons += [describe_input(key, value(key)) for key, seen in sorted(
-            record.inputs.items()) if value(key) != seen]
-        return reasons
+        changed = [key for key, seen in sorted(record.inputs.items()) if value(key) != seen]
+        # A note whose file changed says enough; its HTML and BibTeX key follow from it.
+        edited = {key[1] for key in changed if key[0] == "note" and key[2] == "own"}
+        return reasons + [describe_input(key, value(key)) for key in changed
+                          if not (key[0] == "note" and key[1] in edited and key[2] != "own")]
 
     def render_feeds(self, site: Site, specs: list[FeedSpec], recorder: Recorder,
                      render: Callable[[Site, FeedSpec], bytes], explain: bool) -> dict[str, bytes]:
