@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .errors import Problems
 
@@ -70,11 +70,13 @@ class OutputPlan:
         """A path that another path needs as a folder (``feed.xml`` and ``feed.xml/index.html``)
         cannot be both."""
         for path, producer in self.paths.items():
-            for parent in PurePosixPath(path).parents:
-                owner = self.paths.get(parent.as_posix())
+            parent = path
+            while (cut := parent.rfind("/")) > 0:
+                parent = parent[:cut]
+                owner = self.paths.get(parent)
                 if owner is not None:
-                    _collision(f"{parent.as_posix()} (needed as a folder for {path})", owner,
-                               producer, problems)
+                    _collision(f"{parent} (needed as a folder for {path})", owner, producer,
+                               problems)
 
     def owns(self, path: str) -> bool:
         return path in self.paths or self._folder_owner(path) is not None
@@ -97,8 +99,7 @@ def _collision(path: str, first: Producer, second: Producer, problems: Problems)
 
 
 def _inside_output(path: str) -> bool:
-    pure = PurePosixPath(path)
-    return bool(path) and not pure.is_absolute() and ".." not in pure.parts
+    return bool(path) and not path.startswith("/") and ".." not in path.split("/")
 
 
 def make_plan(claims: Iterable[tuple[str, Producer]], folders: Iterable[tuple[str, Producer]],

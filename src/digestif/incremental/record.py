@@ -7,13 +7,18 @@ rendered, each input is stored with the value it had (:class:`Facts` computes va
 once per build). The next build renders a page again only when its own arguments or one of
 its recorded inputs changed: a "latest notes" sidebar that reads notes through ``site`` is
 re-rendered when one of those notes changes, with no flag and no declaration.
+
+Every record of a build holds input values of that build (a page is either rendered, or kept
+because none of its inputs changed), so the values are stored once for the whole site
+(:attr:`Recorder.values`) and each record keeps only which inputs it read: the next build
+compares each distinct input once, not once per page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass
 
 import jinja2
 
@@ -34,8 +39,8 @@ class PageRecord:
 
     args: str
     """Fingerprint of its own arguments: template, page context, which notes it lists."""
-    inputs: dict[Input, str]
-    """Every input it read, with the value that input had."""
+    inputs: frozenset[Input]
+    """Every input it read."""
     text: str | None = None
     """For a fragment: the text, reused while the inputs are unchanged."""
 
@@ -198,15 +203,16 @@ _PROXIES = {NoteView: _NoteProxy, Term: _TermProxy, SiteContext: _SiteProxy,
 
 def describe(value: object) -> object:
     """What identifies a page argument: a note by its file, a term by its slug."""
-    if isinstance(value, NoteView):
-        return "note:" + value.note.source
-    if isinstance(value, Term):
+    kind = type(value)
+    if kind is NoteView:
+        return value.note.source
+    if kind is Term:
         return f"term:{value.kind}:{value.slug}"
-    if isinstance(value, (list, tuple)):
+    if kind is list or kind is tuple:
         return [describe(item) for item in value]
-    if isinstance(value, dict):
-        return sorted((key, describe(item)) for key, item in value.items())
-    return repr(value) if is_dataclass(value) or value is None else value
+    if kind is dict:
+        return [(key, describe(item)) for key, item in value.items()]
+    return value  # plain data (PageContext, Pagination): its repr says all
 
 
 # --- the recorder ---------------------------------------------------------------------------
@@ -216,13 +222,18 @@ class Recorder(Tracker):
     inputs and reuses fragments whose inputs did not change."""
 
     def __init__(self, facts: Facts, env: jinja2.Environment,
-                 fragments: dict[tuple, PageRecord] | None = None):
+                 fragments: dict[tuple, PageRecord] | None = None,
+                 values: dict[Input, str] | None = None):
         self.facts = facts
         self.previous_fragments = fragments or {}
+        self.previous_values = values or {}
+        """The value of every input the previous build's records read, as it was then."""
         self.fragments: dict[tuple, PageRecord] = {}
         self.records: dict[str, PageRecord] = {}
         self._reading: set[Input] | None = None
-        self._known: dict[Input, Input] = {}  # one tuple per input: the cache file stays small
+        self._changed: set[Input] | None = None
+        # One tuple per input, shared with the previous build's: the cache file stays small.
+        self._known: dict[Input, Input] = {key: key for key in self.previous_values}
         _record_templates(env, self)
 
     def touch(self, key: Input) -> None:
@@ -258,15 +269,30 @@ class Recorder(Tracker):
         self.records[job.path] = self.record(args_key(job.template, job.context), inputs)
 
     def record(self, args: str, inputs: set[Input], text: str | None = None) -> PageRecord:
-        value = self.facts.value
-        return PageRecord(args, {self._known.setdefault(key, key): value(key) for key in inputs},
-                          text)
+        known = self._known
+        return PageRecord(args, frozenset(known.setdefault(key, key) for key in inputs), text)
+
+    @property
+    def changed(self) -> set[Input]:
+        """The inputs whose value differs from the previous build's, each compared once."""
+        if self._changed is None:
+            value = self.facts.value
+            self._changed = {key for key, seen in self.previous_values.items()
+                             if value(key) != seen}
+        return self._changed
 
     def fresh(self, record: PageRecord | None, args: str) -> bool:
         """Whether what ``record`` was made from is what this build has."""
-        value = self.facts.value
+        # Every input of a stored record is in previous_values: they were saved together.
         return record is not None and record.args == args and \
-            all(value(key) == seen for key, seen in record.inputs.items())
+            record.inputs.isdisjoint(self.changed)
+
+    def values(self) -> dict[Input, str]:
+        """The value of every input this build's records read, for the next build."""
+        value = self.facts.value
+        keys = set().union(*(r.inputs for r in self.records.values()),
+                           *(r.inputs for r in self.fragments.values()))
+        return {key: value(key) for key in keys}
 
     def fragment(self, key: tuple, note: object, make: Callable[[object], str]) -> str:
         view = unwrap(note)
@@ -278,7 +304,7 @@ class Recorder(Tracker):
                 text = make(self.wrap(view))
             entry = self.record(args, inputs, text)
         elif self._reading is not None:
-            self._reading |= entry.inputs.keys()
+            self._reading |= entry.inputs
         self.fragments[full_key] = entry
         return entry.text
 
