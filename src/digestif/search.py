@@ -25,6 +25,7 @@ import logging
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,22 +111,32 @@ class SearchJob:
     executable: Path
     glob: str
 
-    def run(self, folder: Path, stage: Path) -> IndexStats:
-        """Index ``folder``'s pages into the empty folder ``stage``; raises SearchFailed."""
-        started = time.perf_counter()
+    def run(self, folder: Path, stage: Path,
+            started: Callable[[subprocess.Popen], object] | None = None) -> IndexStats:
+        """Index ``folder``'s pages into the empty folder ``stage``; raises SearchFailed.
+        ``started`` is told the running process (the dev server ends it when it stops)."""
+        began = time.perf_counter()
         command = [str(self.executable), "--site", ".", "--output-path", str(stage.resolve()),
                    "--glob", self.glob, "--exclude-selectors", ", ".join(EXCLUDED_SELECTORS),
                    "--quiet"]
         try:
             # cwd is the site folder, so no pagefind.toml of whoever runs the build applies.
-            run = subprocess.run(command, cwd=folder, capture_output=True, text=True,
-                                 timeout=TIMEOUT_SECONDS, check=False)
-        except (OSError, subprocess.SubprocessError) as exc:
+            with subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) as process:
+                if started is not None:
+                    started(process)
+                try:
+                    out, err = process.communicate(timeout=TIMEOUT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    raise SearchFailed(f"{self.executable} took over {TIMEOUT_SECONDS} s") \
+                        from None
+        except OSError as exc:
             raise SearchFailed(f"{self.executable} could not run: {exc}") from None
-        if run.returncode != 0 or not (stage / "pagefind.js").is_file():
-            raise SearchFailed(f"{self.executable} exited with status {run.returncode}: "
-                               f"{_last_lines(run.stderr or run.stdout)}")
-        stats = measure(stage, time.perf_counter() - started)
+        if process.returncode != 0 or not (stage / "pagefind.js").is_file():
+            raise SearchFailed(f"{self.executable} exited with status {process.returncode}: "
+                               f"{_last_lines(err or out)}")
+        stats = measure(stage, time.perf_counter() - began)
         log.debug("search: %s", stats)
         return stats
 
