@@ -328,3 +328,22 @@ def test_explain_after_a_template_edit_names_the_template(built):
     result = build(site, BuildOptions(explain=True))
     assert result.explanations["404.html"] == ["template 404.html changed"]
     assert result.explanations["papers/lora/index.html"] == []
+
+
+def test_pages_rendered_on_several_cores_still_update_on_the_next_edit(site_copy, monkeypatch,
+                                                                       tmp_path):
+    """What forked workers recorded comes back to the parent, values and all."""
+    import digestif.render
+
+    monkeypatch.setattr(digestif.render, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(digestif.render.os, "cpu_count", lambda: 2)
+    site = site_copy("example")
+    with_templates(site, note=LATEST_SIDEBAR)
+    build(site)
+    retitle(site, "lora.md", "LoRA: Low-Rank", "LoRA: Forked Low-Rank")
+    build(site)
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    with_templates(site, note=LATEST_SIDEBAR.replace('id="latest"', 'id="newest"'))
+    build(site)
+    assert parse_html(site / "_site" / "papers" / "lora" / "index.html").find(
+        ".//aside[@id='newest']") is not None

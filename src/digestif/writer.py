@@ -20,7 +20,7 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import BuildError, Problem
@@ -49,8 +49,7 @@ def check_output_paths(paths, plan: OutputPlan | None = None) -> list[Problem]:
     """Every output path must stay inside the output folder, and be one the plan owns."""
     problems = []
     for path in paths:
-        pure = PurePosixPath(path)
-        if pure.is_absolute() or ".." in pure.parts or not path:
+        if not path or path.startswith("/") or ".." in path.split("/"):
             problems.append(Problem(path, "would be written outside the output folder; "
                                     "check the slug and the permalinks in site.toml"))
         elif plan is not None and not plan.owns(path):

@@ -204,10 +204,8 @@ class Incremental:
         # Imported here: recording needs Jinja2 and the model, which a build that changed
         # nothing never loads.
         from .record import Facts, Recorder
-        fragments = {key[1:]: record for key, record in self.state.memo.items()
-                     if isinstance(key, tuple) and key[:1] == ("fragment",)}
-        values = self.state.memo.get("input values", {}) if self.can_update() else {}
-        return Recorder(Facts(site, env, scholarly), env, fragments, values)
+        values = self.state.input_values if self.can_update() else {}
+        return Recorder(Facts(site, env, scholarly), env, self.state.fragments, values)
 
     def previous_records(self) -> dict[str, PageRecord]:
         """Records of the last build, when its output is still there to keep pages of."""
@@ -246,7 +244,7 @@ class Incremental:
             "what it was asked to show changed (its title, summary, URL, the notes it lists "
             "or its place in the pagination)"]
         value = recorder.facts.value
-        changed = sorted(record.inputs & recorder.changed)
+        changed = sorted(set(record.inputs) & recorder.changed)
         # A note whose file changed says enough; its HTML and BibTeX key follow from it.
         edited = {key[1] for key in changed if key[0] == "note" and key[2] == "own"}
         return reasons + [describe_input(key, value(key)) for key in changed
@@ -291,9 +289,8 @@ class Incremental:
         state.memo = dict(self.memo_now)
         if recorder is not None:
             state.pages = recorder.records
-            state.memo.update({("fragment", *key): record
-                               for key, record in recorder.fragments.items()})
-            state.memo["input values"] = recorder.values()
+            state.fragments = recorder.fragments
+            state.input_values = recorder.values()
         if self.use_cache:
             save_cache(self.config.site_dir, state)
 

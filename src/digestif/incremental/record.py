@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import jinja2
 
@@ -33,13 +33,13 @@ Input = tuple
 SETTINGS: Input = ("settings",)
 
 
-@dataclass
-class PageRecord:
-    """What one output (a page, a feed, a fragment of a page) was made from."""
+class PageRecord(NamedTuple):
+    """What one output (a page, a feed, a fragment of a page) was made from. A tuple: the
+    cache holds thousands, and tuples are the cheapest to load."""
 
     args: str
     """Fingerprint of its own arguments: template, page context, which notes it lists."""
-    inputs: frozenset[Input]
+    inputs: tuple[Input, ...]
     """Every input it read."""
     text: str | None = None
     """For a fragment: the text, reused while the inputs are unchanged."""
@@ -102,9 +102,10 @@ def _note_fact(view: NoteView, group: str, scholarly: Scholarly) -> str:
         resolver = view.resolver
         targets = [getattr(resolver and resolver.note_for(kind, target), "url", "-")
                    for kind, target, _ in view.rendered.links if kind != "root"]
-        return fingerprint(view.note.digest, targets)
+        return " ".join([view.note.digest, *targets])
     if group == "terms":
-        return repr((view.categories, view.tags, view.venue))
+        refs = (*view.categories, *view.tags, *((view.venue,) if view.venue else ()))
+        return "\n".join(f"{ref.name} {ref.url}" for ref in refs)
     if group in ("older", "newer"):
         neighbour = getattr(view, group)
         return neighbour.note.source if neighbour is not None else "-"
@@ -270,7 +271,7 @@ class Recorder(Tracker):
 
     def record(self, args: str, inputs: set[Input], text: str | None = None) -> PageRecord:
         known = self._known
-        return PageRecord(args, frozenset(known.setdefault(key, key) for key in inputs), text)
+        return PageRecord(args, tuple(known.setdefault(key, key) for key in inputs), text)
 
     @property
     def changed(self) -> set[Input]:
@@ -284,27 +285,29 @@ class Recorder(Tracker):
     def fresh(self, record: PageRecord | None, args: str) -> bool:
         """Whether what ``record`` was made from is what this build has."""
         # Every input of a stored record is in previous_values: they were saved together.
-        return record is not None and record.args == args and \
-            record.inputs.isdisjoint(self.changed)
+        if record is None or record.args != args:
+            return False
+        changed = self.changed
+        return not changed or changed.isdisjoint(record.inputs)
 
     def values(self) -> dict[Input, str]:
-        """The value of every input this build's records read, for the next build."""
+        """The value of every input this build's records read, for the next build: every
+        input seen, whether read now or by a page kept from before, but a note that is gone
+        (no record kept reads it: it would have changed)."""
         value = self.facts.value
-        keys = set().union(*(r.inputs for r in self.records.values()),
-                           *(r.inputs for r in self.fragments.values()))
-        return {key: value(key) for key in keys}
+        return {key: found for key in self._known if (found := value(key)) != "gone"}
 
     def fragment(self, key: tuple, note: object, make: Callable[[object], str]) -> str:
         view = unwrap(note)
         full_key = (*key, view.note.source)
-        args = args_key(*key, view)
+        args = ""  # the key says what it was asked to show: template, page kind, language, note
         entry = self.fragments.get(full_key) or self.previous_fragments.get(full_key)
         if not self.fresh(entry, args):
             with self.reading() as inputs:
                 text = make(self.wrap(view))
             entry = self.record(args, inputs, text)
         elif self._reading is not None:
-            self._reading |= entry.inputs
+            self._reading.update(entry.inputs)
         self.fragments[full_key] = entry
         return entry.text
 
@@ -313,8 +316,12 @@ class Recorder(Tracker):
 
     def merge(self, collected: object) -> None:
         records, fragments = collected
-        self.records.update(records)
-        self.fragments.update(fragments)
+        known = self._known
+        for made in (records, fragments):
+            for key, record in made.items():
+                record = record._replace(inputs=tuple(known.setdefault(i, i)
+                                                      for i in record.inputs))
+                (self.records if made is records else self.fragments)[key] = record
 
 
 def args_key(*parts: object) -> str:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.
-FORMAT = 6
+FORMAT = 8
 _RENDERING_PACKAGES = ("digestif", "markdown", "pygments", "latex2mathml", "jinja2")
 
 
@@ -165,7 +165,11 @@ class CacheState:
     # --- the rest ----------------------------------------------------------------------
     notes: dict[str, CachedNote] = field(default_factory=dict)
     pages: dict[str, PageRecord] = field(default_factory=dict)
-    """Output path -> what rendering it read (pages, feeds and fragments of pages)."""
+    """Output path -> what rendering it read (pages and feeds)."""
+    fragments: dict[tuple, PageRecord] = field(default_factory=dict)
+    """(template, page kind, language, note) -> a fragment of a page, with what it read."""
+    input_values: dict[tuple, str] = field(default_factory=dict)
+    """The value every recorded input had in the last build."""
     memo: dict[str, object] = field(default_factory=dict)
     """Results of pure stages by a fingerprint of their inputs (related papers, BibTeX)."""
     outputs: set[str] = field(default_factory=set)
@@ -179,7 +183,9 @@ class CacheState:
 
 
 _MANIFEST = ("inputs", "config", "token", "warnings", "counts", "stats", "stats_time")
-_REST = ("notes", "pages", "memo", "outputs", "store_generation")
+_REST = ("notes", "pages", "fragments", "input_values", "memo", "outputs", "store_generation")
+# Kept as plain tuples on disk: thousands of named tuples cost a Python call each to pickle.
+_RECORDS = ("pages", "fragments")
 
 
 def settings_fingerprint(*settings: object) -> str:
@@ -219,6 +225,10 @@ def load_rest(site_dir: Path, state: CacheState) -> None:
             store.generation() == rest["store_generation"]:
         for name in _REST:
             setattr(state, name, rest[name])
+        from .record import PageRecord
+        for name in _RECORDS:
+            setattr(state, name, {key: PageRecord._make(record)
+                                  for key, record in rest[name].items()})
         state.store = store
     else:
         store.close()
@@ -265,6 +275,9 @@ def _write(site_dir: Path, state: CacheState, part: str, names: tuple[str, ...])
     path = cache_path(site_dir, state.settings, part)
     data = {"format": FORMAT, "settings": state.settings,
             **{name: getattr(state, name) for name in names}}
+    for name in _RECORDS:
+        if name in data:
+            data[name] = {key: tuple(record) for key, record in data[name].items()}
     temporary = path.with_suffix(f".tmp{os.getpid()}")
     with temporary.open("wb") as stream:
         pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
