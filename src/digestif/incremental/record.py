@@ -72,14 +72,17 @@ class Facts:
         kind = key[0]
         if kind == "note":
             view = self.notes.get(key[1])
-            return "gone" if view is None else _note_fact(view, key[2], self.scholarly)
+            if view is None:
+                return "gone"
+            fact = _NOTE_FACTS.get(key[2])
+            return fact(view) if fact else self.scholarly.cite_key(view)  # "cite"
         if kind == "term":
             term = self.terms.get((key[1], key[2]))
             return "gone" if term is None else _term_fact(term, key[3])
         if kind == "list":
             if key[1] == "note_count":
                 return str(len(self.site.notes))
-            return "\n".join(t.slug for t in getattr(self.site, key[1]))
+            return "\n".join([t.slug for t in getattr(self.site, key[1])])
         if kind == "template":
             try:
                 source, filename, _ = self.env.loader.get_source(self.env, key[1])
@@ -92,26 +95,36 @@ class Facts:
 
 
 def _sources(views) -> str:
-    return "\n".join(view.note.source for view in views)
+    return "\n".join([view.note.source for view in views])
 
 
-def _note_fact(view: NoteView, group: str, scholarly: Scholarly) -> str:
-    if group == "own":
-        return f"{view.note.digest} {view.url}"
-    if group == "html":  # the body, and where each of its links to other notes now points
-        resolver = view.resolver
-        targets = [getattr(resolver and resolver.note_for(kind, target), "url", "-")
-                   for kind, target, _ in view.rendered.links if kind != "root"]
-        return " ".join([view.note.digest, *targets])
-    if group == "terms":
-        refs = (*view.categories, *view.tags, *((view.venue,) if view.venue else ()))
-        return "\n".join(f"{ref.name} {ref.url}" for ref in refs)
-    if group in ("older", "newer"):
-        neighbour = getattr(view, group)
-        return neighbour.note.source if neighbour is not None else "-"
-    if group in ("related", "backlinks"):
-        return _sources(getattr(view, group))
-    return scholarly.cite_key(view)  # "cite"
+def _html_fact(view: NoteView) -> str:
+    """The body, and where each of its links to other notes now points."""
+    note_for = view.resolver.note_for if view.resolver else lambda kind, target: None
+    targets = [getattr(note_for(kind, target), "url", "-")
+               for kind, target, _ in view.rendered.links if kind != "root"]
+    return " ".join([view.note.digest, *targets])
+
+
+def _terms_fact(view: NoteView) -> str:
+    refs = [*view.categories, *view.tags, *((view.venue,) if view.venue else ())]
+    return "\n".join([f"{ref.name} {ref.url}" for ref in refs])
+
+
+def _neighbour(view: NoteView | None) -> str:
+    return view.note.source if view is not None else "-"
+
+
+# Group -> its value for a note ("cite" asks Scholarly: BibTeX keys depend on every note).
+_NOTE_FACTS = {
+    "own": lambda view: f"{view.note.digest} {view.url}",
+    "html": _html_fact,
+    "terms": _terms_fact,
+    "older": lambda view: _neighbour(view.older),
+    "newer": lambda view: _neighbour(view.newer),
+    "related": lambda view: _sources(view.related),
+    "backlinks": lambda view: _sources(view.backlinks),
+}
 
 
 def _term_fact(term: Term, group: str) -> str:
@@ -245,8 +258,10 @@ class Recorder(Tracker):
         proxy = _PROXIES.get(type(value))
         if proxy is not None:
             return proxy(value, self)
-        if isinstance(value, (list, tuple)) and value and type(value[0]) in _PROXIES:
-            return [self.wrap(item) for item in value]
+        if isinstance(value, (list, tuple)) and value:
+            proxy = _PROXIES.get(type(value[0]))
+            if proxy is not None:  # lists hold one kind of object
+                return [proxy(item, self) for item in value]
         return value
 
     def context(self, job: PageJob) -> dict:
