@@ -310,8 +310,7 @@ def page_args(job: PageJob) -> str:
 
 _GROUP_WORDS = {
     "own": "{0} changed", "html": "the body of {0}, or a note it links to, changed",
-    "terms": "the categories, tags or venue of {0} changed",
-    "older": "the note before {0} changed", "newer": "the note after {0} changed",
+    "neighbours": "the notes before and after {0} changed",
     "related": "the related papers of {0} changed",
     "backlinks": "the notes linking to {0} changed", "cite": "the BibTeX key of {0} changed",
 }

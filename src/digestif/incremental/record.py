@@ -45,10 +45,10 @@ class PageRecord(NamedTuple):
     """For a fragment: the text, reused while the inputs are unchanged."""
 
 
-# NoteView attribute -> the group of facts it reveals; anything else is the note's own.
-_NOTE_GROUPS = {"html": "html", "categories": "terms", "tags": "terms", "venue": "terms",
-                "older": "older", "newer": "newer", "related": "related",
-                "backlinks": "backlinks"}
+# NoteView attribute -> the group of facts it reveals; anything else is the note's own
+# (its categories, tags and venue too: they follow from its front matter and the settings).
+_NOTE_GROUPS = {"html": "html", "older": "neighbours", "newer": "neighbours",
+                "related": "related", "backlinks": "backlinks"}
 _SITE_LISTS = ("categories", "tags", "venues", "years", "note_count")
 
 
@@ -106,11 +106,6 @@ def _html_fact(view: NoteView) -> str:
     return " ".join([view.note.digest, *targets])
 
 
-def _terms_fact(view: NoteView) -> str:
-    refs = [*view.categories, *view.tags, *((view.venue,) if view.venue else ())]
-    return "\n".join([f"{ref.name} {ref.url}" for ref in refs])
-
-
 def _neighbour(view: NoteView | None) -> str:
     return view.note.source if view is not None else "-"
 
@@ -119,9 +114,7 @@ def _neighbour(view: NoteView | None) -> str:
 _NOTE_FACTS = {
     "own": lambda view: f"{view.note.digest} {view.url}",
     "html": _html_fact,
-    "terms": _terms_fact,
-    "older": lambda view: _neighbour(view.older),
-    "newer": lambda view: _neighbour(view.newer),
+    "neighbours": lambda view: f"{_neighbour(view.older)} {_neighbour(view.newer)}",
     "related": lambda view: _sources(view.related),
     "backlinks": lambda view: _sources(view.backlinks),
 }
@@ -199,7 +192,7 @@ class _ScholarlyProxy(_Proxy):
             args = tuple(unwrap(a) for a in args)
             for arg in args:
                 if isinstance(arg, NoteView):
-                    for group in ("own", "terms", "cite"):
+                    for group in ("own", "cite"):
                         recorder.touch(("note", arg.note.source, group))
             if name == "digest_facets":
                 recorder.touch(("facets",))
