@@ -347,3 +347,13 @@ def test_pages_rendered_on_several_cores_still_update_on_the_next_edit(site_copy
     build(site)
     assert parse_html(site / "_site" / "papers" / "lora" / "index.html").find(
         ".//aside[@id='newest']") is not None
+
+
+def test_a_note_deleted_after_builds_that_kept_its_page_disappears(built, tmp_path):
+    site, _ = built("example")
+    retitle(site, "lora.md", "LoRA: Low-Rank", "LoRA: Kept Low-Rank")
+    build(site)  # pft-sr's page is kept, not written
+    (site / "content" / "papers" / "pft-sr.md").unlink()
+    build(site)
+    assert not (site / "_site" / "papers" / "pft-sr").exists()
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)

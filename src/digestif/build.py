@@ -143,7 +143,7 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     # Search warnings stay out of --strict: a missing Pagefind is the machine's, not the notes'.
     warnings = problems.warnings + search.warnings
     pages = sum(1 for job in jobs if job.path.endswith(".html"))
-    layer.commit(recorder, set(files) | set(copies), warnings, (len(notes), pages))
+    layer.commit(recorder, set(plan.paths), warnings, (len(notes), pages))
     return BuildResult(config, len(notes), pages, written.files,
                        time.perf_counter() - started, warnings, site, search.stats,
                        layer.state, index_search=index_later,

@@ -149,11 +149,6 @@ def update_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, 
     return WriteResult(written, total)
 
 
-def produced(files: dict[str, object], copies: dict[str, Path], kept: set[str]) -> set[str]:
-    """Every path a build's output holds (besides what ``finalize`` adds)."""
-    return set(files) | set(copies) | kept
-
-
 def output_token(out_dir: Path) -> str:
     """The token the last build wrote into the output's marker file ("" if none)."""
     try:
