@@ -357,3 +357,19 @@ def test_a_note_deleted_after_builds_that_kept_its_page_disappears(built, tmp_pa
     build(site)
     assert not (site / "_site" / "papers" / "pft-sr").exists()
     assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+
+
+def test_templates_compare_and_look_up_notes_as_before(site_copy):
+    """Templates see recording proxies; comparing notes and finding one in a list still work."""
+    site = site_copy("example")
+    with_templates(site, note='{% extends "base.html" %}{% block content %}<h1>{{ note.title }}'
+                   '</h1><p id="newest">{{ note == site.years[0].notes[0] }}</p>'
+                   '<p id="listed">{{ note in site.years[0].notes }}</p>'
+                   '<p id="neighbour">{{ note.newer.older == note if note.newer else "-" }}'
+                   '</p>{% endblock %}')
+    build(site)
+    page = parse_html(site / "_site" / "papers" / "lora" / "index.html")
+    assert [page.find(f".//p[@id='{i}']").text for i in ("listed", "neighbour")] == \
+        ["True", "True"]
+    assert {parse_html(p).find(".//p[@id='newest']").text
+            for p in (site / "_site" / "papers").glob("*/index.html")} == {"True", "False"}

@@ -135,11 +135,13 @@ class _Proxy:
         object.__setattr__(self, "_target", target)
         object.__setattr__(self, "_recorder", recorder)
 
+    # By identity: a build has one object per note or term, and comparing notes field by field
+    # would walk their neighbours, and theirs.
     def __eq__(self, other: object) -> bool:
-        return self._target == unwrap(other)
+        return self._target is unwrap(other)
 
     def __hash__(self) -> int:
-        return hash(self._target)
+        return id(self._target)
 
     def __repr__(self) -> str:
         return repr(self._target)
