@@ -9,6 +9,7 @@ is silently replaced. The writer writes only paths the plan owns.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,15 +69,15 @@ class OutputPlan:
 
     def check_folders(self, problems: Problems) -> None:
         """A path that another path needs as a folder (``feed.xml`` and ``feed.xml/index.html``)
-        cannot be both."""
-        for path, producer in self.paths.items():
-            parent = path
-            while (cut := parent.rfind("/")) > 0:
-                parent = parent[:cut]
-                owner = self.paths.get(parent)
-                if owner is not None:
-                    _collision(f"{parent} (needed as a folder for {path})", owner, producer,
-                               problems)
+        cannot be both. In sorted order the paths under ``P/`` follow ``P/`` itself."""
+        ordered = sorted(self.paths)
+        for path in ordered:
+            folder = path + "/"
+            at = bisect.bisect_left(ordered, folder)
+            if at < len(ordered) and ordered[at].startswith(folder):
+                inner = ordered[at]
+                _collision(f"{path} (needed as a folder for {inner})", self.paths[path],
+                           self.paths[inner], problems)
 
     def owns(self, path: str) -> bool:
         return path in self.paths or self._folder_owner(path) is not None
@@ -99,7 +100,7 @@ def _collision(path: str, first: Producer, second: Producer, problems: Problems)
 
 
 def _inside_output(path: str) -> bool:
-    return bool(path) and not path.startswith("/") and ".." not in path.split("/")
+    return bool(path) and path[0] != "/" and (".." not in path or ".." not in path.split("/"))
 
 
 def make_plan(claims: Iterable[tuple[str, Producer]], folders: Iterable[tuple[str, Producer]],

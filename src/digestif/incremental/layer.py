@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ..render import PageJob
     from ..scholarly import Scholarly
     from .record import Input, PageRecord, Recorder
+    from .store import BodyStore
 
 log = logging.getLogger(__name__)
 
@@ -69,18 +70,24 @@ class Source:
 
 
 class StoredBody:
-    """A rendered body whose HTML stays in the body store until a page reads it."""
+    """A rendered body whose HTML stays in the body store until a page reads it. The other
+    fields are copied in: the model reads them for every note on every build."""
 
-    def __init__(self, body: RenderedBody, load: Callable[[], str]):
-        self._body, self._load, self._html = body, load, None
+    __slots__ = ("_body", "_store", "_note", "_html", "toc", "first_paragraph", "words",
+                 "assets", "links", "problems")
 
-    def __getattr__(self, name: str):
+    def __init__(self, body: RenderedBody, store: BodyStore | None, note: Note):
+        self._body, self._store, self._note, self._html = body, store, note, None
+        self.toc, self.first_paragraph, self.words = body.toc, body.first_paragraph, body.words
+        self.assets, self.links, self.problems = body.assets, body.links, body.problems
+
+    def __getattr__(self, name: str):  # fields added to RenderedBody later
         return getattr(self._body, name)
 
     @property
     def html(self) -> str:
         if self._html is None:
-            self._html = self._load()
+            self._html = self._store.html(self._note) if self._store is not None else ""
         return self._html
 
 
@@ -182,8 +189,7 @@ class Incremental:
     def _body(self, entry: CachedNote) -> RenderedBody:
         if not entry.detached:
             return entry.body
-        store, note = self.state.store, entry.note
-        return StoredBody(entry.body, lambda: store.html(note))
+        return StoredBody(entry.body, self.state.store, entry.note)
 
     # --- memoised pure results ----------------------------------------------------------
 
