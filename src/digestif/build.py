@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import logging
 import os
 import time
@@ -112,6 +113,14 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
     search = SearchIndexer(config)
     config = search.config  # without search when Pagefind is missing: no dead search box
     layer = Incremental(config, options.use_cache, cache)
+    try:
+        return _build(config, options, console, layer, search, problems, started)
+    finally:
+        gc.unfreeze()  # what the layer froze may be collected again (the dev server lives on)
+
+
+def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: Incremental,
+           search: SearchIndexer, problems: Problems, started: float) -> BuildResult:
     with _stage("read"):
         sources = layer.sources(find_notes(config.content_path, config.site_dir, problems),
                                 problems)

@@ -11,6 +11,7 @@ contains; the stages know nothing of it.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
 import secrets
@@ -153,6 +154,9 @@ class Incremental:
         (and whose HTML the body store still has)."""
         state = self.state
         load_rest(self.config.site_dir, state)
+        # The cache is hundreds of thousands of long-lived objects: left to the cyclic garbage
+        # collector, every full collection during the build walks them all again.
+        gc.freeze()
         lost = self._lost_bodies()
         entries: dict[str, CachedNote] = {}
         for source in sources:

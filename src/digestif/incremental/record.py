@@ -24,7 +24,7 @@ import jinja2
 
 from ..digests import fingerprint
 from ..model import NoteView, Site, Term
-from ..render import PageJob, SiteContext, Tracker
+from ..render import PageContext, PageJob, Pagination, SiteContext, Tracker
 from ..scholarly import Scholarly
 
 Input = tuple
@@ -67,6 +67,17 @@ class Facts:
         if value is None:
             value = self._values[key] = self._compute(key)
         return value
+
+    def changed(self, previous: dict[Input, str]) -> set[Input]:
+        """The inputs whose value differs from ``previous``. The notes' inputs, nearly all of
+        them, are computed group by group in bulk: one call per input costs more than the
+        comparison itself on a big site."""
+        values = self._values
+        for group, fact in _NOTE_FACTS.items():
+            for source, view in self.notes.items():
+                values.setdefault(("note", source, group), fact(view))
+        value = self.value
+        return {key for key, seen in previous.items() if value(key) != seen}
 
     def _compute(self, key: Input) -> str:
         kind = key[0]
@@ -221,7 +232,12 @@ def describe(value: object) -> object:
         return [describe(item) for item in value]
     if kind is dict:
         return [(key, describe(item)) for key, item in value.items()]
-    return value  # plain data (PageContext, Pagination): its repr says all
+    if kind is PageContext:  # every page has one: joined, not repr'd field by field
+        return "\x1f".join([value.kind, value.title, value.url, value.permalink, value.lang,
+                             value.description, *[f"{f.title}\x1e{f.url}" for f in value.feeds]])
+    if kind is Pagination:
+        return f"{value.number}/{value.total} {value.newer_url} {value.older_url}"
+    return value  # other plain data: its repr says all
 
 
 # --- the recorder ---------------------------------------------------------------------------
@@ -287,9 +303,7 @@ class Recorder(Tracker):
     def changed(self) -> set[Input]:
         """The inputs whose value differs from the previous build's, each compared once."""
         if self._changed is None:
-            value = self.facts.value
-            self._changed = {key for key, seen in self.previous_values.items()
-                             if value(key) != seen}
+            self._changed = self.facts.changed(self.previous_values)
         return self._changed
 
     def fresh(self, record: PageRecord | None, args: str) -> bool:

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.
-FORMAT = 10
+FORMAT = 11
 _RENDERING_PACKAGES = ("digestif", "markdown", "pygments", "latex2mathml", "jinja2")
 
 
