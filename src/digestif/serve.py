@@ -258,7 +258,8 @@ class DevServer:
         # The first build may be long enough for a progress bar; rebuilds print one line.
         progress = not changes and not self.console.quiet
         assert self._worker is not None, "start() first"
-        return base_path, self._worker.build(BuildRequest(self.site_dir, options, progress))
+        request = BuildRequest(self.site_dir, options, progress, logging.getLogger().level)
+        return base_path, self._worker.build(request)
 
     def _index(self, job: SearchJob) -> None:
         """Index the live pages into the writer's staging folder, then let the writer swap

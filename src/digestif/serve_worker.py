@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import multiprocessing
 import os
 import signal
@@ -31,6 +32,8 @@ class BuildRequest:
     options: BuildOptions
     progress: bool = False
     """Show a progress bar (the first build, on a terminal)."""
+    log_level: int = logging.WARNING
+    """The server's (``--debug`` logs each stage's timing): a spawned process starts without."""
 
 
 class WorkerGone(Exception):
@@ -85,6 +88,9 @@ def _serve_builds(connection) -> None:
             request: BuildRequest = connection.recv()
         except (EOFError, OSError):
             return
+        if logging.getLogger().level != request.log_level:
+            logging.basicConfig(level=request.log_level, format="%(name)s: %(message)s")
+            logging.getLogger().setLevel(request.log_level)
         try:
             console = Console(quiet=not request.progress)
             result = build(request.site_dir, request.options, console, cache)
