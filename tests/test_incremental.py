@@ -15,8 +15,8 @@ import pytest
 
 from conftest import comparable_output, parse_html, snapshot, write_note
 from digestif.build import BuildOptions, build
-from digestif.cache import CACHE_DIR
 from digestif.errors import BuildError
+from digestif.incremental import CACHE_DIR
 
 
 def full_build_of(site, tmp_path):
@@ -149,7 +149,7 @@ def test_a_cache_from_an_older_digestif_is_ignored(built):
     site, first = built("example")
     [cache_file] = (site / CACHE_DIR).glob("*.pickle")
     state = pickle.loads(cache_file.read_bytes())
-    del state["fragments"]  # as pickled by a version without that field
+    del state["memo"]  # as pickled by a version without that field
     cache_file.write_bytes(pickle.dumps(state))
     lora = site / "content" / "papers" / "lora.md"
     lora.write_text(lora.read_text() + "\nOne more line.\n")
@@ -200,3 +200,176 @@ def test_a_settings_change_whose_build_failed_still_gets_a_full_write(built, tmp
     build(site, cache=first.cache)
     assert not (site / "_site" / "pagefind").exists()
     assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+
+
+# --- templates that read other notes through `site` -------------------------------------------
+
+LATEST_SIDEBAR = ('{% extends "base.html" %}{% block content %}<h1>{{ note.title }}</h1>'
+                  '<aside id="latest">{% for n in site.years[0].notes[:3] %}'
+                  '<a href="{{ n.url }}">{{ n.title }}</a>{% endfor %}</aside>{% endblock %}')
+CATEGORY_LISTING = ('{% extends "base.html" %}{% block content %}<h1>Lost?</h1>'
+                    '<ul id="everything">{% for c in site.categories %}{% for n in c.notes %}'
+                    '<li>{{ c.name }}: {{ n.title }}</li>{% endfor %}{% endfor %}</ul>'
+                    '{% endblock %}')
+
+
+def with_templates(site, **templates):
+    (site / "templates").mkdir(exist_ok=True)
+    for name, text in templates.items():
+        (site / "templates" / f"{name}.html").write_text(text)
+
+
+def retitle(site, note, old, new):
+    path = site / "content" / "papers" / note
+    path.write_text(path.read_text().replace(old, new))
+
+
+def test_a_sidebar_of_latest_notes_updates_on_every_page_when_one_is_edited(site_copy,
+                                                                            tmp_path):
+    site = site_copy("example")
+    with_templates(site, note=LATEST_SIDEBAR)
+    build(site)
+    newest = [a.text for a in parse_html(site / "_site" / "papers" / "lora" / "index.html")
+              .find(".//aside[@id='latest']")]
+    [source] = [p for p in (site / "content").rglob("*.md")
+                if f"title: {newest[0]}" in p.read_text() or f'title: "{newest[0]}"'
+                in p.read_text()]
+    source.write_text(source.read_text().replace(newest[0], "Renamed In The Sidebar", 1))
+    build(site)
+    for page in ("papers/lora/index.html", "papers/qlora/index.html"):
+        aside = parse_html(site / "_site" / page).find(".//aside[@id='latest']")
+        assert aside[0].text == "Renamed In The Sidebar", page
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+
+
+def test_a_page_listing_notes_through_site_categories_updates_on_edit(site_copy, tmp_path):
+    site = site_copy("example")
+    with_templates(site, **{"404": CATEGORY_LISTING})
+    build(site)
+    retitle(site, "lora.md", "LoRA: Low-Rank", "LoRA: Listed Low-Rank")
+    build(site)
+    items = ["".join(li.itertext()) for li in
+             parse_html(site / "_site" / "404.html").find(".//ul[@id='everything']")]
+    assert any("LoRA: Listed Low-Rank" in item for item in items)
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+
+
+def test_a_settings_change_matches_a_full_build(built, tmp_path):
+    site, _ = built("example")
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text().replace('title = "Paper Bites"', 'title = "Bites"'))
+    build(site)
+    assert parse_html(site / "_site" / "index.html").find(".//title").text == "Bites"
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+
+
+def test_deleting_a_note_a_template_and_a_static_file_matches_a_full_build(site_copy,
+                                                                          tmp_path):
+    site = site_copy("example")
+    with_templates(site, note=LATEST_SIDEBAR)
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static" / "extra.txt").write_text("to be deleted")
+    build(site)
+    (site / "content" / "papers" / "qlora.md").unlink()
+    (site / "templates" / "note.html").unlink()
+    (site / "static" / "extra.txt").unlink()
+    build(site)
+    out = site / "_site"
+    assert not (out / "papers" / "qlora").exists() and not (out / "extra.txt").exists()
+    assert parse_html(out / "papers" / "lora" / "index.html").find(".//aside") is None
+    assert comparable_output(out) == full_build_of(site, tmp_path)
+
+
+def test_an_edit_renders_only_the_pages_that_read_the_note(built):
+    site, first = built("example")
+    retitle(site, "lora.md", "LoRA: Low-Rank", "LoRA: Slightly Low-Rank")
+    result = build(site, BuildOptions(explain=True))
+    rendered = {path for path, why in result.explanations.items() if why}
+    assert "papers/lora/index.html" in rendered and "digest/index.html" in rendered
+    assert "papers/pft-sr/index.html" not in rendered, "it shows nothing of LoRA"
+    assert 0 < result.rendered < first.pages / 2
+
+
+# --- --explain ------------------------------------------------------------------------------
+
+def test_explain_names_the_input_that_changed_for_each_page_rendered_again(built, capsys):
+    from digestif.cli import main
+
+    site, _ = built("example")
+    retitle(site, "lora.md", "LoRA: Low-Rank", "LoRA: Explained Low-Rank")
+    assert main(["build", str(site), "-q", "--explain"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    tag_page = lines.index("tags/lora/index.html:")
+    assert lines[tag_page + 1] == "  - content/papers/lora.md changed"
+    assert "papers/pft-sr/index.html:" not in lines, "it reads nothing of LoRA"
+    assert lines[-1].endswith("pages and feeds rendered again")
+
+
+def test_explain_path_says_why_a_page_was_not_rendered_again(built, capsys):
+    from digestif.cli import main
+
+    site, _ = built("example")
+    retitle(site, "lora.md", "LoRA: Low-Rank", "LoRA: Explained Low-Rank")
+    assert main(["build", str(site), "-q", "--explain", "/papers/pft-sr/"]) == 0
+    first, read = capsys.readouterr().out.splitlines()
+    assert first.startswith("papers/pft-sr/index.html: not rendered again: none of the ")
+    assert "content/papers/pft-sr.md" in read and "template note.html" in read
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text().replace('title = "Paper Bites"', 'title = "Bites"'))
+    assert main(["build", str(site), "-q", "--explain", "content/papers/pft-sr.md"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "papers/pft-sr/index.html: rendered again because",
+        "  - the settings (site.toml, --base-url) changed: every page is made afresh"]
+
+
+def test_explain_after_a_template_edit_names_the_template(built):
+    site, _ = built("example")
+    with_templates(site, **{"404": CATEGORY_LISTING})
+    result = build(site, BuildOptions(explain=True))
+    assert result.explanations["404.html"] == ["template 404.html changed"]
+    assert result.explanations["papers/lora/index.html"] == []
+
+
+def test_pages_rendered_on_several_cores_still_update_on_the_next_edit(site_copy, monkeypatch,
+                                                                       tmp_path):
+    """What forked workers recorded comes back to the parent, values and all."""
+    import digestif.render
+
+    monkeypatch.setattr(digestif.render, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(digestif.render.os, "cpu_count", lambda: 2)
+    site = site_copy("example")
+    with_templates(site, note=LATEST_SIDEBAR)
+    build(site)
+    retitle(site, "lora.md", "LoRA: Low-Rank", "LoRA: Forked Low-Rank")
+    build(site)
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    with_templates(site, note=LATEST_SIDEBAR.replace('id="latest"', 'id="newest"'))
+    build(site)
+    assert parse_html(site / "_site" / "papers" / "lora" / "index.html").find(
+        ".//aside[@id='newest']") is not None
+
+
+def test_a_note_deleted_after_builds_that_kept_its_page_disappears(built, tmp_path):
+    site, _ = built("example")
+    retitle(site, "lora.md", "LoRA: Low-Rank", "LoRA: Kept Low-Rank")
+    build(site)  # pft-sr's page is kept, not written
+    (site / "content" / "papers" / "pft-sr.md").unlink()
+    build(site)
+    assert not (site / "_site" / "papers" / "pft-sr").exists()
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+
+
+def test_templates_compare_and_look_up_notes_as_before(site_copy):
+    """Templates see recording proxies; comparing notes and finding one in a list still work."""
+    site = site_copy("example")
+    with_templates(site, note='{% extends "base.html" %}{% block content %}<h1>{{ note.title }}'
+                   '</h1><p id="newest">{{ note == site.years[0].notes[0] }}</p>'
+                   '<p id="listed">{{ note in site.years[0].notes }}</p>'
+                   '<p id="neighbour">{{ note.newer.older == note if note.newer else "-" }}'
+                   '</p>{% endblock %}')
+    build(site)
+    page = parse_html(site / "_site" / "papers" / "lora" / "index.html")
+    assert [page.find(f".//p[@id='{i}']").text for i in ("listed", "neighbour")] == \
+        ["True", "True"]
+    assert {parse_html(p).find(".//p[@id='newest']").text
+            for p in (site / "_site" / "papers").glob("*/index.html")} == {"True", "False"}

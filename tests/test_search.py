@@ -3,6 +3,7 @@ builds that go on without it. In-browser behaviour is in test_search_browser.py.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ from conftest import search_fragments as fragments
 from digestif import search
 from digestif.build import BuildOptions, build
 from digestif.config import Permalinks, SiteConfig
-from digestif.writer import write_site
+from digestif.writer import prepare_generated, write_site
 
 NOTE_URLS = {"/repo/papers/lora/", "/repo/papers/flashattention/",
              "/repo/papers/chain-of-zoom-ko/", "/repo/papers/diffusion-ja/", "/repo/papers/sr-zh/"}
@@ -197,19 +198,24 @@ def test_a_pagefind_that_cannot_run_warns_once_and_leaves_no_half_index(tmp_path
 
 @needs_pagefind
 def test_indexing_over_an_old_bundle_leaves_no_stale_chunks(indexed, tmp_path):
-    """An incremental build indexes the live folder in place: the old bundle must go."""
+    """An incremental build indexes the live folder: the writer replaces the old bundle whole."""
     out, result = indexed
     folder = tmp_path / "live"
     shutil.copytree(out, folder)
     page = folder / "papers" / "lora" / "index.html"
     page.write_text(page.read_text(encoding="utf-8").replace("Verdict", "Zyzzyva"),
                     encoding="utf-8")
-    stats = search.SearchIndexer(result.config).index(folder, search.note_glob(result.config))
+    indexer = search.SearchIndexer(result.config)
+    job = search.SearchJob(indexer.executable, search.note_glob(result.config))
+    install = prepare_generated(folder, "pagefind", functools.partial(indexer.index, job))
+    assert "Zyzzyva" not in fragments(folder)["/papers/lora/"]["content"], "not live yet"
+    install()
+    stats = indexer.stats
     assert stats.pages == len(NOTE_URLS)
     records = fragments(folder)
     assert len(list((folder / "pagefind" / "fragment").iterdir())) == len(records) == stats.pages
     assert "Zyzzyva" in records["/papers/lora/"]["content"]
-    assert [p.name for p in folder.iterdir() if p.name.startswith(".pagefind")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".digestif")] == []
 
 
 @needs_pagefind
@@ -227,19 +233,20 @@ def test_a_rebuild_keeps_a_fresh_index_and_no_temporary_folder(tmp_path):
     assert leftovers == []
 
 
-def test_the_finalize_hook_runs_on_the_new_site_before_it_goes_live(tmp_path):
+def test_a_generated_folder_is_made_from_the_new_site_before_it_goes_live(tmp_path):
     out = tmp_path / "_site"
     write_site(out, {"index.html": "old"}, {})
     seen = {}
 
-    def finalize(folder: Path) -> None:
+    def generate(folder: Path, stage: Path) -> bool:
         seen["new"] = (folder / "index.html").read_text()
         seen["live"] = (out / "index.html").read_text()
-        (folder / "pagefind").mkdir()
-        (folder / "pagefind" / "pagefind.js").write_text("//")
+        seen["stage outside the output"] = not stage.is_relative_to(folder)
+        (stage / "pagefind.js").write_text("//")
+        return True
 
-    write_site(out, {"index.html": "new"}, {}, finalize=finalize)
-    assert seen == {"new": "new", "live": "old"}
+    write_site(out, {"index.html": "new"}, {}, generated={"pagefind": generate})
+    assert seen == {"new": "new", "live": "old", "stage outside the output": True}
     assert (out / "pagefind" / "pagefind.js").is_file()
 
 

@@ -396,3 +396,22 @@ def test_change_kinds_and_the_rebuild_line(tmp_path):
     changes = {(modified, str(site / "content/a.md")), (modified, str(site / "site.toml")),
                (modified, str(site / "content/b.md"))}
     assert describe_changes(changes, site) == "3 files changed (config, content)"
+
+
+def test_builds_run_in_a_worker_process_and_the_server_never_forks(tmp_path, start,
+                                                                    monkeypatch):
+    site = copy_site("minimal", tmp_path)
+    server = start(site)
+    worker = server._worker.pid
+    assert worker not in (None, os.getpid())
+
+    def no_fork():
+        raise AssertionError("the server forked while its threads run")
+    monkeypatch.setattr(os, "fork", no_fork)
+    url = server.url + "papers/only/"
+    write_note(site, "papers/only.md", NOTE.format(title="Built elsewhere"))
+    wait_for(lambda: title_of(get(url)[2]) == "Built elsewhere", "the rebuild")
+    server.stop()
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)
+    assert not server.workdir.exists()

@@ -1,3 +1,5 @@
 from .cli import main
 
-raise SystemExit(main())
+# Guarded: the dev server's build worker (spawned) imports this module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

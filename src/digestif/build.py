@@ -1,7 +1,10 @@
-"""The pipeline, stage by stage: config -> read notes -> Markdown -> model -> render -> write.
+"""The pipeline, stage by stage: config -> read -> Markdown -> model -> plan -> render -> write.
 
-:func:`build` reads like the list of stages (MkDocs' ``build()``); every stage reports problems
-instead of raising on the first, and nothing is written unless every stage succeeded.
+:func:`build` reads like the list of stages (MkDocs' ``build()``, Zola's ``Site::build``): one
+timed call per stage. Every stage reports problems instead of raising on the first, and nothing
+is written unless every stage succeeded. The stages are plain functions of their inputs; the
+incremental layer (:mod:`digestif.incremental`) wraps them so a rebuild redoes only what
+changed, and the writer is the only code that touches the output folder.
 
 The Markdown, model and rendering stages are imported where they run: a build that finds
 nothing changed should not spend a third of a second importing Markdown, Pygments, Jinja2 and
@@ -12,10 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import gc
 import logging
 import os
-import posixpath
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,31 +27,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import schedule
-from .cache import (
-    CACHE_DIR,
-    CachedNote,
-    CacheState,
-    Fragments,
-    StaleCache,
-    file_digest,
-    fingerprint,
-    load_cache,
-    load_rest,
-    note_html,
-    save_cache,
-    settings_fingerprint,
-)
 from .config import SiteConfig, load_config
 from .console import Console
+from .digests import fingerprint
 from .errors import BuildError, Problem, Problems
-from .paths import is_file
-from .reader import NoteFile, find_notes, parse_note
+from .incremental import CacheState, Incremental, Source
+from .plan import (
+    EXPORT,
+    FEED,
+    GENERATED,
+    NOTE,
+    PAGE,
+    SEARCH,
+    OutputPlan,
+    Producer,
+    copied_files,
+    make_plan,
+)
+from .reader import find_notes, parse_note
 from .schedule import LeftOut
-from .search import IndexStats, SearchIndexer
+from .search import BUNDLE_DIR, IndexStats, SearchIndexer, SearchJob
 from .theme import THEME_DIR
-from .writer import WriteResult, output_token, produced, update_site, write_site
+from .writer import WriteResult, output_token, update_site, write_site
 
 if TYPE_CHECKING:
+    from .incremental.record import Recorder
     from .markup import RenderedBody
     from .model import Site
     from .note import Note
@@ -76,6 +78,8 @@ class BuildOptions:
     search_later: bool = False
     """Leave the search index to the caller (:attr:`BuildResult.index_search`): the dev server
     shows the new pages first and indexes them a moment later."""
+    explain: bool = False
+    """Say why each page and feed was rendered again (:attr:`BuildResult.explanations`)."""
 
 
 @dataclass
@@ -93,20 +97,14 @@ class BuildResult:
     """The build cache after this build; the dev server hands it to the next one."""
     unchanged: bool = False
     """Nothing the site is made from changed since the last build: nothing was done."""
-    index_search: Callable[[], object] | None = None
+    index_search: SearchJob | None = None
     """With ``search_later``: the job that brings the search index up to date."""
     left_out: LeftOut = field(default_factory=LeftOut)
     """Drafts and future-dated notes this build did not publish."""
-
-
-@dataclass
-class SiteFiles:
-    """What :func:`render_site` produced."""
-
-    files: dict[str, str | bytes]
-    kept: set[str]
-    """Pages unchanged since the previous build (their output is still right)."""
-    page_keys: dict[str, str]
+    explanations: dict[str, list[str]] = field(default_factory=dict)
+    """With ``explain``: output path -> why it was rendered again (empty: it was not)."""
+    rendered: int = 0
+    """Pages and feeds rendered by this build (the others were still right)."""
 
 
 def build(site_dir: Path, options: BuildOptions = BuildOptions(),
@@ -115,82 +113,67 @@ def build(site_dir: Path, options: BuildOptions = BuildOptions(),
 
     ``cache`` is a previous build's :attr:`BuildResult.cache` (the dev server keeps it in
     memory); without it the cache is read from ``.digestif-cache/``."""
+    started = time.perf_counter()
     console = console or Console(quiet=True)
+    problems = Problems()
     config = _load_config(site_dir, options)
     search = SearchIndexer(config)
     config = search.config  # without search when Pagefind is missing: no dead search box
-    state = _cache_for(config, options, cache)
+    layer = Incremental(config, options.use_cache, cache)
     try:
-        return _build(config, options, console, state, search)
-    except StaleCache:
-        # The cache lost something it vouched for: build from nothing, as if it were absent.
-        log.warning("the build cache was incomplete; building everything")
-        return _build(config, options, console, CacheState(state.settings), search)
+        return _build(config, options, console, layer, search, problems, started)
+    finally:
+        gc.unfreeze()  # what the layer froze may be collected again (the dev server lives on)
 
 
-def _build(config: SiteConfig, options: BuildOptions, console: Console, state: CacheState,
-           search: SearchIndexer) -> BuildResult:
-    started = time.perf_counter()
-    problems = Problems()
+def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: Incremental,
+           search: SearchIndexer, problems: Problems, started: float) -> BuildResult:
     with _stage("read"):
-        started_ns = time.time_ns()
-        sources = read_sources(config, problems, state)
-        inputs = _inputs_key(config, options, sources)
-        stats_changed = _remember_stats(state, sources, started_ns)
-        now = datetime.now(UTC)
-        last_left_out = schedule.load(config.site_dir) if options.use_cache else LeftOut()
-        if not problems.errors and _unchanged(state, inputs, config) and \
-                not schedule.release_due(last_left_out, now):
-            if stats_changed and options.use_cache:
-                save_cache(config.site_dir, state, manifest_only=True)
-            return BuildResult(config, *state.counts, 0, time.perf_counter() - started,
-                               list(state.warnings), cache=state, unchanged=True,
-                               left_out=last_left_out)
-        load_rest(config.site_dir, state)
-        notes, left_out = schedule.leave_out(
-            parse_sources(sources, config, state, problems, drafts=True), options.drafts,
-            options.future, now)
+        sources = layer.sources(find_notes(config.content_path, config.site_dir, problems),
+                                problems)
+    now = datetime.now(UTC)
+    unchanged = layer.unchanged(_inputs_key(config, options, sources),
+                                output_token(config.output_path), problems)
+    # A note left out for its date is published by the first build after that date.
+    if unchanged and not schedule.release_due(layer.state.left_out, now):
+        return BuildResult(config, *layer.state.counts, 0, time.perf_counter() - started,
+                           list(layer.state.warnings), cache=layer.state, unchanged=True,
+                           left_out=layer.state.left_out)
+    with _stage("parse"):
+        parsed = layer.parse(sources, functools.partial(_parse, config), problems, drafts=True)
+        notes, left_out = schedule.leave_out(parsed, options.drafts, options.future, now)
         notes, pages = [n for n in notes if n.kind != "page"], \
             [n for n in notes if n.kind == "page"]  # standalone pages: About, Contact…
-    # Notes that failed to parse are left out, but the build goes on to the model so that URL
-    # clashes among the others are reported in the same run.
     with _stage("markdown"):
-        bodies = render_bodies(notes + pages, state, config, console)
+        bodies = layer.markdown(notes + pages, functools.partial(render_bodies, config=config,
+                                                                 console=console))
     for body in bodies.values():
         problems.extend(list(body.problems))
+    # Notes that failed to parse are left out, but the build goes on to the model and the plan
+    # so that URL clashes among the others are reported in the same run.
     with _stage("model"):
         from . import sharing, standalone
         from .model import build_site
-        loaders = {source: functools.partial(note_html, state, entry.note)
-                   for source, entry in state.notes.items() if entry.detached}
-        site = build_site(config, notes, bodies, problems, state.related, loaders)
-        standalone.attach_pages(site, pages, bodies, problems, loaders)  # About, Contact…
+        site = build_site(config, notes, bodies, problems, layer.memo)
+        standalone.attach_pages(site, pages, bodies, problems)  # About, Contact…
         sharing.attach_images(site, problems)  # files named by image: are published too
-    copies = _copies(site, problems)
+    with _stage("plan"):
+        jobs, feeds, plan, copies = plan_site(site, search, problems)
     problems.raise_if_errors(strict=options.strict)
-    incremental = _can_update(state, config)
     with _stage("render"):
-        bytecode_dir = config.site_dir / CACHE_DIR / "templates" if options.use_cache else None
-        fragments = Fragments(state.fragments)
-        output = render_site(site, state.pages if incremental else None, bytecode_dir,
-                             fragments)
-        state.fragments = fragments.current
-    finalize = search.finalizer(site)
-    index_later = None
-    if options.search_later and finalize is not None:
-        index_later, finalize = functools.partial(finalize, config.output_path), None
+        files, recorder = render_site(site, jobs, feeds, layer, options.explain)
     with _stage("write"):
-        written = _write(config, output, copies, state, incremental, finalize)
-    pages = sum(1 for path in output.page_keys if path.endswith(".html"))
+        written, index_later = _write(config, files, copies, plan, layer, search, site,
+                                      options.search_later)
     # Search warnings stay out of --strict: a missing Pagefind is the machine's, not the notes'.
     warnings = problems.warnings + search.warnings
-    _remember(state, site, output, copies, inputs, warnings, (len(notes), pages))
-    if options.use_cache:
-        save_cache(config.site_dir, state)
-        schedule.save(config.site_dir, left_out)
+    pages = sum(1 for job in jobs if job.path.endswith(".html"))
+    layer.commit(recorder, set(plan.paths), warnings, (len(notes), pages), left_out)
     return BuildResult(config, len(notes), pages, written.files,
-                       time.perf_counter() - started, warnings, site, search.stats, state,
-                       index_search=index_later, left_out=left_out)
+                       time.perf_counter() - started, warnings, site, search.stats,
+                       layer.state, index_search=index_later,
+                       explanations=layer.explanations, rendered=layer.rendered,
+                       left_out=left_out)
 
 
 def _load_config(site_dir: Path, options: BuildOptions) -> SiteConfig:
@@ -209,103 +192,26 @@ def _stage(name: str) -> Iterator[None]:
     log.debug("stage %s: %.3f s", name, time.perf_counter() - start)
 
 
-def _cache_for(config: SiteConfig, options: BuildOptions,
-               cache: CacheState | None) -> CacheState:
-    settings = settings_fingerprint(config.timezone, config.base_url, config.markdown)
-    if not options.use_cache:
-        return CacheState(settings)
-    if cache is not None and cache.settings == settings:
-        return cache
-    return load_cache(config.site_dir, settings)
-
-
-@dataclass
-class Source:
-    """A note file found on disk, with the hash of its bytes. Its bytes are read only when the
-    cache cannot vouch for them, and parsed only when they changed."""
-
-    file: NoteFile
-    digest: str
-    stat: tuple[int, int]
-    """(size, modification time in ns) when it was hashed."""
-    raw: bytes | None = None
-
-    def read(self) -> bytes:
-        if self.raw is None:
-            self.raw = self.file.path.read_bytes()
-        return self.raw
-
-
-# Files modified this close to when their hash was recorded may have changed again within the
-# file system's time resolution (a second or two on some), so they are read anyway.
-RACY_NS = 2_000_000_000
-
-
-def read_sources(config: SiteConfig, problems: Problems,
-                 state: CacheState | None = None) -> list[Source]:
-    sources = []
-    known, trusted_before = (state.stats, state.stats_time - RACY_NS) if state else ({}, 0)
-    for file in find_notes(config.content_path, config.site_dir, problems):
-        try:
-            info = os.stat(file.path)
-            stat = (info.st_size, info.st_mtime_ns)
-            cached = known.get(file.source)
-            if cached and cached[:2] == stat and stat[1] < trusted_before:
-                sources.append(Source(file, cached[2], stat))
-                continue
-            raw = file.path.read_bytes()
-        except OSError as exc:
-            problems.error(file.source, f"cannot be read: {exc.strerror}")
-            continue
-        sources.append(Source(file, file_digest(raw), stat, raw))
-    return sources
-
-
-def _remember_stats(state: CacheState, sources: list[Source], started_ns: int) -> bool:
-    """Record what was hashed; True if that differs from what the cache had."""
-    stats = {s.file.source: (*s.stat, s.digest) for s in sources}
-    changed = stats != state.stats
-    state.stats, state.stats_time = stats, started_ns
-    return changed
-
-
-def parse_sources(sources: list[Source], config: SiteConfig, state: CacheState,
-                  problems: Problems, drafts: bool) -> list[Note]:
-    """Notes from their bytes, reusing the cache's parse of files whose bytes did not change."""
-    entries: dict[str, CachedNote] = {}
-    for source in sources:
-        entry = state.notes.get(source.file.source)
-        if entry is None or entry.digest != source.digest:
-            found = Problems()
-            note = parse_note(source.file, source.read(), config.tz, found, source.digest,
-                              config.markdown.max_note_kb * 1000)
-            entry = CachedNote(source.digest, note, tuple(found.items))
-        entries[source.file.source] = entry
-        problems.extend(list(entry.problems))
-    state.notes = entries  # files that are gone leave the cache too
-    return [e.note for e in entries.values() if e.note and (drafts or not e.note.draft)]
+def _parse(config: SiteConfig, file, raw: bytes, problems: Problems, digest: str):
+    return parse_note(file, raw, config.tz, problems, digest, config.markdown.max_note_kb * 1000)
 
 
 def read_notes(config: SiteConfig, problems: Problems, drafts: bool = False) -> list[Note]:
     """Every note of the site, without the cache (for commands that only need front matter)."""
-    sources = read_sources(config, problems)
-    return parse_sources(sources, config, CacheState(""), problems, drafts)
+    layer = Incremental(config, use_cache=False)
+    sources = layer.sources(find_notes(config.content_path, config.site_dir, problems),
+                            problems)
+    return layer.parse(sources, functools.partial(_parse, config), problems, drafts)
 
 
-def render_bodies(notes: list[Note], state: CacheState, config: SiteConfig,
-                  console: Console) -> dict[str, RenderedBody]:
-    """Markdown for every note whose body is not cached, on every core when there are enough
-    of them to pay for starting the workers."""
+def render_bodies(notes: list[Note], config: SiteConfig, console: Console) -> list[RenderedBody]:
+    """Markdown for these notes, on every core when there are enough of them to pay for
+    starting the workers."""
     from .markup import render_markdown
-    missing = [n for n in notes if state.notes[n.source].body is None]
     render = functools.partial(render_markdown, base_url=config.base_url,
                                settings=config.markdown)
-    with _parallel_map(len(missing)) as parallel_map:
-        rendered = parallel_map(render, missing)
-        for note, body in zip(missing, console.track(rendered, "Rendering notes", len(missing)),
-                              strict=True):
-            state.notes[note.source].body = body
-    return {n.source: state.notes[n.source].body for n in notes}
+    with _parallel_map(len(notes)) as parallel_map:
+        return list(console.track(parallel_map(render, notes), "Rendering notes", len(notes)))
 
 
 @contextmanager
@@ -330,61 +236,63 @@ def _inputs_key(config: SiteConfig, options: BuildOptions, sources: list[Source]
                        [(s.file.source, s.digest) for s in sources])
 
 
-def _unchanged(state: CacheState, inputs: str, config: SiteConfig) -> bool:
-    return bool(state.token) and state.inputs == inputs and \
-        output_token(config.output_path) == state.token
+# --- the plan -------------------------------------------------------------------------------
+
+FIXED_FILES = {"sitemap.xml": "the sitemap", "robots.txt": "robots.txt",
+               "papers.bib": "the BibTeX export", "papers.json": "the JSON export",
+               "assets/highlight.css": "the code stylesheet", ".nojekyll": ".nojekyll",
+               "CNAME": "the CNAME file (cname in site.toml)"}
 
 
-def _can_update(state: CacheState, config: SiteConfig) -> bool:
-    """The output is the one the cache describes and the settings are the same (a settings
-    change touches every page, and may drop whole features such as search), so only what
-    changed needs writing."""
-    return bool(state.token) and state.config == fingerprint(config) and \
-        output_token(config.output_path) == state.token
+def plan_site(site: Site, search: SearchIndexer, problems: Problems):
+    """Every page, feed and file of the site, each path claimed by exactly one producer."""
+    from .feeds import feed_specs
+    from .render import page_jobs
+    jobs, feeds = page_jobs(site), feed_specs(site)
+    notes = {view.note.source: view.note for view in [*site.notes, *site.pages]}
+    diagrams = any("mermaid" in note.body for note in notes.values())
+    copies = copied_files(site.config.site_dir, THEME_DIR / "static", site.assets, problems,
+                          notes, diagrams)
+    claims = [(job.path, Producer(NOTE if "note" in job.context else PAGE, job.producer))
+              for job in jobs]
+    claims += [(spec.path, Producer(FEED, spec.producer)) for spec in feeds]
+    claims += [(path, Producer(EXPORT if path.startswith("papers.") else GENERATED, name))
+               for path, name in FIXED_FILES.items() if path != "CNAME" or site.config.cname]
+    claims += [(path, copy.producer) for path, copy in copies]
+    folders = [(BUNDLE_DIR, Producer(SEARCH, "the search index"))] if search.enabled else []
+    plan = make_plan(claims, folders, problems)
+    copied = {path: copy.source for path, copy in copies if plan.paths.get(path) is copy.producer}
+    return jobs, feeds, plan, copied
 
 
-def _write(config: SiteConfig, output: SiteFiles, copies: dict[str, Path], state: CacheState,
-           incremental: bool, finalize) -> WriteResult:
-    if incremental:
-        return update_site(config.output_path, output.files, copies, output.kept,
-                           state.outputs, finalize)
-    state.token = secrets.token_hex(8)
-    return write_site(config.output_path, output.files, copies, finalize, state.token)
+# --- rendering ------------------------------------------------------------------------------
 
-
-def _remember(state: CacheState, site: Site, output: SiteFiles, copies: dict[str, Path],
-              inputs: str, warnings: list[Problem], counts: tuple[int, int]) -> None:
-    """What the next build needs to know of this one; recorded only once it succeeded."""
-    state.config = fingerprint(site.config)
-    state.pages = output.page_keys
-    state.related = site.related_state
-    state.inputs = inputs
-    state.outputs = produced(output.files, copies, output.kept)
-    state.warnings = warnings
-    state.counts = counts
-
-
-def render_site(site: Site, previous: dict[str, str] | None = None,
-                bytecode_dir: Path | None = None, fragments: Fragments | None = None) -> SiteFiles:
-    """Every generated file of the site (pages, feeds, sitemap…), keyed by output path; pages
-    and feeds whose fingerprint is in ``previous`` are not made again. Compiled templates are
-    kept in ``bytecode_dir`` when given."""
-    from .feeds import render_feeds, render_robots, render_sitemap
+def render_site(site: Site, jobs, feeds, layer: Incremental, explain: bool = False
+                ) -> tuple[dict[str, bytes | str], Recorder]:
+    """Every generated file of the site that changed, by output path: pages and feeds whose
+    recorded inputs changed, and the small files made from the whole site."""
+    from .feeds import render_feed, render_robots, render_sitemap
+    from .incremental import page_args
     from .render import make_environment, render_pages
     from .scholarly import Scholarly, render_exports
-    scholarly = Scholarly(site, fragments)
-    env = make_environment(site.config.site_dir, bytecode_dir)
-    pages = render_pages(site, env, previous, scholarly)
-    feeds = render_feeds(site, previous)
-    files: dict[str, str | bytes] = {**pages.pages, **feeds.pages}
-    files["sitemap.xml"] = render_sitemap(site, list(pages.keys))
+    scholarly = Scholarly(site, layer.memo)
+    env = make_environment(site.config.site_dir, layer.bytecode_dir())
+    recorder = layer.recorder(site, env, scholarly)
+    stale, _ = layer.stale_jobs(recorder, jobs, page_args, explain)
+    files: dict[str, bytes | str] = dict(render_pages(site, env, stale, scholarly, recorder))
+    # The feeds' entry headers use the theme's words, as the pages do.
+    render_feed = functools.partial(render_feed, words=env.globals["translations"])
+    files.update(layer.render_feeds(site, feeds, recorder, render_feed, explain))
+    layer.rendered = len(files)
+    files["sitemap.xml"] = render_sitemap(site, [job.path for job in jobs])
     files["robots.txt"] = render_robots(site)
     files.update(render_exports(scholarly))  # papers.bib, papers.json
-    files["assets/highlight.css"] = code_stylesheet()
+    files["assets/highlight.css"] = layer.memo(
+        ("highlight.css", LIGHT_CODE_STYLE, DARK_CODE_STYLE), code_stylesheet)
     files[".nojekyll"] = ""
     if site.config.cname:
         files["CNAME"] = site.config.cname + "\n"
-    return SiteFiles(files, pages.kept | feeds.kept, pages.keys | feeds.keys)
+    return files, recorder
 
 
 def code_stylesheet() -> str:
@@ -410,47 +318,25 @@ def _code_rules(style: str) -> str:
                      for declarations, group in selectors.items())
 
 
-def _copies(site: Site, problems: Problems) -> dict[str, Path]:
-    """Theme assets, the site's static/ folder and files beside notes, by output path."""
-    config = site.config
-    copies = _tree(THEME_DIR / "static", "assets/")
-    if not any("mermaid" in view.note.body for view in site.notes):
-        # The vendored mermaid (5.4 MB, docs/markdown.md) only goes where a diagram is.
-        copies = {path: file for path, file in copies.items()
-                  if not path.startswith(("assets/mermaid/", "assets/diagrams.js"))}
-    copies.update(_tree(config.site_dir / "static", ""))
-    site_root = config.site_dir.resolve()
-    notes = {view.note.source: view.note for view in site.notes}
-    for output, (source, note) in site.assets.items():
-        path = config.site_dir / source
-        line = _link_line(notes.get(note), source)
-        if source.startswith("../") or source == "..":
-            # ![](../../../../etc/passwd): the path itself leaves the site.
-            problems.error(note, f"links to {source}, a path outside the site; only files "
-                           "inside the site folder are published", line, "links")
-        elif is_file(path) and not path.resolve().is_relative_to(site_root):
-            # A "figure" that links to ~/.ssh/id_rsa must not be published.
-            problems.error(note, f"links to {source}, a symbolic link to a file outside the "
-                           "site; copy the file into the site instead", line, "links")
-        elif is_file(path):
-            copies[output] = path
-        else:
-            problems.warn(note, f"links to {source}, which does not exist", line, "links")
-    return copies
 
+# --- writing --------------------------------------------------------------------------------
 
-def _link_line(note: Note | None, source: str) -> int | None:
-    """The body line that names a linked file, for the message."""
-    from .reader import body_line_of
-    return body_line_of(note, posixpath.basename(source)) if note is not None else None
-
-
-def _tree(root: Path, prefix: str) -> dict[str, Path]:
-    if not root.is_dir():
-        return {}
-    return {prefix + path.relative_to(root).as_posix(): path
-            for path in sorted(root.rglob("*")) if path.is_file()
-            and not any(part.startswith(".") for part in path.relative_to(root).parts)}
+def _write(config: SiteConfig, files: dict[str, bytes | str], copies: dict[str, Path],
+           plan: OutputPlan, layer: Incremental, search: SearchIndexer, site: Site,
+           search_later: bool) -> tuple[WriteResult, SearchJob | None]:
+    """Hand everything to the writer: in place when the output is the one the cache knows,
+    else a whole new folder swapped in. The search index is built into a staging folder the
+    writer hands out, and installed by the writer."""
+    job = search.job(site)
+    later = job if search_later and job is not None else None
+    generated = {} if job is None or later is not None else {
+        BUNDLE_DIR: functools.partial(search.index, job)}
+    if layer.can_update():
+        kept = plan.paths.keys() - files.keys() - copies.keys()
+        return update_site(config.output_path, files, copies, kept, layer.state.outputs,
+                           plan, generated), later
+    return write_site(config.output_path, files, copies, plan, generated,
+                      layer.new_token()), later
 
 
 __all__ = ["BuildError", "BuildOptions", "BuildResult", "build"]

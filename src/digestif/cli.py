@@ -80,17 +80,23 @@ def _add_build(commands) -> None:
                         help="ignore .digestif-cache/ and rebuild everything")
     parser.add_argument("--future", action="store_true",
                         help="include notes dated after now (left out by default)")
+    parser.add_argument("--explain", nargs="?", const="", default=None, metavar="PATH",
+                        help="say why each page was rendered again (which input it read "
+                             "changed); with PATH (papers/lora/, a note's file), why that page "
+                             "was or was not. Put it after SITE_DIR")
     parser.set_defaults(run=_run_build)
 
 
 def _run_build(args: argparse.Namespace) -> int:
     console = Console(quiet=args.quiet)
     options = BuildOptions(out=args.out, base_url=args.base_url, drafts=args.drafts,
-                           future=args.future, strict=args.strict, use_cache=args.use_cache)
-    return run_build(args.site_dir, options, console)
+                           future=args.future, strict=args.strict, use_cache=args.use_cache,
+                           explain=args.explain is not None)
+    return run_build(args.site_dir, options, console, args.explain or None)
 
 
-def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
+def run_build(site_dir: Path, options: BuildOptions, console: Console,
+              explain_path: str | None = None) -> int:
     """Build and tell the user how it went; the exit code."""
     try:
         result = build(site_dir, options, console)
@@ -102,6 +108,8 @@ def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
                       "the previous output is unchanged")
         return 1
     console.problems(result.warnings)
+    if options.explain:
+        _explain(result, explain_path)
     output = os.path.relpath(result.config.output_path)
     left_out = result.left_out.summary()
     left_out = f"; {left_out}" if left_out else ""
@@ -119,6 +127,17 @@ def run_build(site_dir: Path, options: BuildOptions, console: Console) -> int:
 def _math_warnings(warnings: list) -> str:
     count = sum(1 for problem in warnings if problem.field == "math")
     return f", {count} math warning{'s' * (count != 1)}" if count else ""
+
+
+def _explain(result, path: str | None) -> None:
+    """Printed to stdout, even with -q: it is what was asked for."""
+    from .incremental.explain import explain
+    if result.unchanged:
+        print("nothing changed since the last build: no page was rendered again")
+        return
+    pages_of = {view.note.source: view.path for view in result.site.notes}
+    for line in explain(result.explanations, result.cache.pages, path, pages_of):
+        print(line)
 
 
 def _add_check(commands) -> None:

@@ -7,6 +7,7 @@ made absolute (base_url path included). Entry ids are the notes' permalinks: sta
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
@@ -14,11 +15,9 @@ from xml.sax.saxutils import escape
 from markupsafe import Markup
 
 from . import __version__
-from .cache import fingerprint
 from .feed_entry import entry_header
 from .i18n import Translations
 from .model import NoteView, Site, Term
-from .render import RenderedPages, shown_keys
 
 _URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
 
@@ -34,26 +33,36 @@ def absolute_links(html: str, page_url: str) -> str:
     return _URL_ATTRIBUTE.sub(replace, html)
 
 
-def render_feeds(site: Site, previous: dict[str, str] | None = None) -> RenderedPages:
-    """``feed.xml`` and ``<category path>/feed.xml`` for every category; a feed whose entries
-    and settings are unchanged since ``previous`` (fingerprints) is not made again."""
-    result = RenderedPages({}, set(), {})
-    words = Translations(site.config.site_dir)  # the entry headers' labels
-    feeds = [("feed.xml", site.notes, site.config.title, "", None)]
+@dataclass(frozen=True)
+class FeedSpec:
+    """One Atom feed: where it goes, what it is called and the notes it carries."""
+
+    path: str
+    title: str
+    home: str
+    """The path of the page the feed is the feed of."""
+    notes: list[NoteView]
+    """Its entries, newest first."""
+    category: Term | None = None
+    producer: str = "the site feed"
+
+
+def feed_specs(site: Site) -> list[FeedSpec]:
+    """``feed.xml`` and ``<category path>/feed.xml`` for every category."""
+    entries = site.config.feed.entries
+    specs = [FeedSpec("feed.xml", site.config.title, "", site.notes[:entries])]
     for category in site.categories:
         directory = category.path.removesuffix("index.html")
-        feeds.append((directory + "feed.xml", category.notes,
-                      f"{site.config.title}: {category.name}", directory, category))
-    for path, notes, title, home, category in feeds:
-        entries = notes[:site.config.feed.entries]
-        key = fingerprint(__version__, site.config, title, category and category.description,
-                          shown_keys(entries), words.key(site.config.language))
-        result.keys[path] = key
-        if (previous or {}).get(path) == key:
-            result.kept.add(path)
-        else:
-            result.pages[path] = _atom(site, entries, title, path, home, category, words)
-    return result
+        specs.append(FeedSpec(directory + "feed.xml", f"{site.config.title}: {category.name}",
+                              directory, category.notes[:entries], category,
+                              f'the feed of category "{category.name}"'))
+    return specs
+
+
+def render_feed(site: Site, spec: FeedSpec, words: Translations | None = None) -> bytes:
+    """One feed's Atom; ``words`` (the entry headers' labels) are read from the theme and the
+    site when not given."""
+    return _atom(site, spec.notes, spec.title, spec.path, spec.home, spec.category, words)
 
 
 def _atom(site: Site, notes: list[NoteView], title: str, self_path: str, home_path: str,

@@ -26,7 +26,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from .cache import fingerprint
+from .digests import fingerprint
 from .errors import BuildError, Problem
 from .theme import THEME_DIR
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, unquote
 
-from .cache import fingerprint
 from .config import SiteConfig
 from .errors import Problems
 from .markup import MARKER, RenderedBody, TocEntry
@@ -61,8 +60,8 @@ class NoteView:
     """Output path relative to the site root, e.g. ``papers/lora/index.html``."""
     url: str
     permalink: str
-    raw_html: str
-    """The rendered body with link markers; templates use ``html``."""
+    rendered: RenderedBody = field(repr=False, compare=False)
+    """The Markdown stage's output; templates use ``html``."""
     toc: tuple[TocEntry, ...]
     summary: str
     reading_minutes: int
@@ -76,16 +75,19 @@ class NoteView:
     related: tuple[NoteView, ...] = ()
     backlinks: tuple[NoteView, ...] = ()
     resolver: LinkResolver | None = field(default=None, repr=False, compare=False)
-    load_html: Callable[[], str] | None = field(default=None, repr=False, compare=False)
-    """Fetches ``raw_html`` from the build cache when the note came from it without."""
     _html: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def raw_html(self) -> str:
+        """The rendered body with link markers; templates use ``html``."""
+        return self.rendered.html
 
     @property
     def html(self) -> str:
         """The body with every link pointing at its real URL. Fetched and resolved on first
         use, so an incremental build pays only for the pages it renders."""
         if self._html is None:
-            raw = self.load_html() if self.load_html is not None else self.raw_html
+            raw = self.raw_html
             resolve = self.resolver.resolve if self.resolver else None
             self._html = resolve(raw) if resolve and MARKER in raw else raw
         return self._html
@@ -131,8 +133,6 @@ class Site:
     years: list[Term]
     assets: dict[str, tuple[str, str]]
     """Output path -> (site-relative path of a file beside a note, the note linking to it)."""
-    related_state: RelatedState | None = None
-    """What related papers were computed from, for the build cache."""
     pages: list = field(default_factory=list)
     """Standalone pages (``standalone.PageView``): never in ``notes`` nor any list of them."""
 
@@ -165,17 +165,21 @@ class _Urls:
         return output, href, self.config.base_url + quote_path(path, safe="/%")
 
 
+Memo = Callable[[tuple, Callable[[], object]], object]
+"""``memo(key, make)``: what ``key`` names, made by ``make()`` unless the caller kept it."""
+
+
+def _no_memo(key: tuple, make: Callable[[], object]) -> object:
+    return make()
+
+
 def build_site(config: SiteConfig, notes: list[Note], bodies: dict[str, RenderedBody],
-               problems: Problems, previous_related: RelatedState | None = None,
-               html_loaders: dict[str, Callable[[], str]] | None = None) -> Site:
+               problems: Problems, memo: Memo | None = None) -> Site:
     """Join the notes and their rendered bodies into the site model, checking URL clashes.
-    ``previous_related`` (from the build cache) is reused when nothing it depends on changed;
-    ``html_loaders`` fetch, by note source, the HTML of bodies the cache returned without."""
+    ``memo`` may keep the related papers between builds (the incremental layer's)."""
     urls = _Urls(config)
     ordered = sorted(notes, key=lambda n: (n.date, n.slug), reverse=True)
     views = [_note_view(note, bodies[note.source], urls, config) for note in ordered]
-    for view in views:
-        view.load_html = (html_loaders or {}).get(view.note.source)
     _check_clashes(views, problems)
     categories = _terms(views, "category", lambda n: n.categories, config, urls)
     tags = _terms(views, "tag", lambda n: n.tags, config, urls)
@@ -184,10 +188,10 @@ def build_site(config: SiteConfig, notes: list[Note], bodies: dict[str, Rendered
     years = _years(views, urls, config)
     _attach_terms(views, categories, tags, venues)
     _link_neighbours(views)
-    related = _attach_related(views, previous_related)
+    _attach_related(views, memo or _no_memo)
     resolver = LinkResolver(views, config)
     assets = _connect_links(views, bodies, resolver, problems)
-    return Site(config, views, categories, tags, venues, years, assets, related)
+    return Site(config, views, categories, tags, venues, years, assets)
 
 
 def venue_group(venue: str) -> str:
@@ -202,7 +206,7 @@ def _note_view(note: Note, body: RenderedBody, urls: _Urls, config: SiteConfig) 
         config.permalinks.note, slug=note.slug, year=f"{d.year:04d}", month=f"{d.month:02d}",
         day=f"{d.day:02d}")
     return NoteView(
-        note=note, path=path, url=href, permalink=permalink, raw_html=body.html, toc=body.toc,
+        note=note, path=path, url=href, permalink=permalink, rendered=body, toc=body.toc,
         summary=note.summary or body.first_paragraph,
         reading_minutes=max(1, round(body.words / WORDS_PER_MINUTE)),
         links=_links(note), categories=(), tags=(), venue=None,
@@ -309,23 +313,23 @@ def _link_neighbours(views: list[NoteView]) -> None:
         newer.older, older.newer = older, newer
 
 
-RelatedState = tuple[str, dict[str, tuple[str, ...]]]
-"""(signature of every note's position and relation keys, source -> related sources)."""
-
-
-def _attach_related(views: list[NoteView], previous: RelatedState | None) -> RelatedState:
+def _attach_related(views: list[NoteView], memo: Memo) -> None:
     """Top notes by shared tags (weight 2) and categories (weight 1); ties go to the newer."""
     keys = [_relation_keys(view.note) for view in views]
-    signature = fingerprint([(v.note.source, k) for v, k in zip(views, keys, strict=True)])
-    if previous is not None and previous[0] == signature:
-        by_source = {view.note.source: view for view in views}
-        for view in views:
-            view.related = tuple(by_source[s] for s in previous[1].get(view.note.source, ()))
-        return previous
+    signature = ("related", tuple((v.note.source, k) for v, k in zip(views, keys, strict=True)))
+    related = memo(signature, lambda: _related(views, keys))
+    by_source = {view.note.source: view for view in views}
+    for view in views:
+        view.related = tuple(by_source[s] for s in related.get(view.note.source, ()))
+
+
+def _related(views: list[NoteView], keys: list[tuple]) -> dict[str, tuple[str, ...]]:
+    """Note source -> sources of its related notes, best first."""
     index: dict[tuple[str, str], list[int]] = defaultdict(list)
     for position, note_keys in enumerate(keys):
         for key in note_keys:
             index[key].append(position)
+    related = {}
     for position, view in enumerate(views):
         scores: dict[int, int] = defaultdict(int)
         for key in keys[position]:
@@ -337,8 +341,8 @@ def _attach_related(views: list[NoteView], previous: RelatedState | None) -> Rel
                 if other != position:
                     scores[other] += weight
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:RELATED_COUNT]
-        view.related = tuple(views[other] for other, _ in best)
-    return signature, {v.note.source: tuple(r.note.source for r in v.related) for v in views}
+        related[view.note.source] = tuple(views[other].note.source for other, _ in best)
+    return related
 
 
 def _relation_keys(note: Note) -> tuple[tuple[str, str], ...]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from .cache import file_digest
+from .digests import file_digest
 from .errors import Problems, quote
 from .frontmatter import FrontMatterLoader, key_lines, yaml_error_location
 from .jekyll_keys import (

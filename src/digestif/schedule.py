@@ -2,17 +2,15 @@
 with ``--future`` (as Jekyll and Hugo do), and how many were left out, for the build summary.
 
 A note dated tomorrow appears by itself once its date has passed: the time of the next such
-note is kept in ``.digestif-cache/schedule.json``, and a build after it is never "nothing
-changed", even though no file did.
+note is kept with the build cache (the incremental layer's manifest), and a build after it is
+never "nothing changed", even though no file did.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,7 +18,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_FILE = Path(".digestif-cache") / "schedule.json"
 
 
 @dataclass(frozen=True)
@@ -62,24 +59,6 @@ def leave_out(notes: list[Note], drafts: bool, future: bool,
                  "--drafts shows them): %s", len(draft_sources), "s" * (len(draft_sources) != 1),
                  ", ".join(draft_sources[:5]) + (", …" if len(draft_sources) > 5 else ""))
     return kept, LeftOut(len(draft_sources), len(later), min(later) if later else None)
-
-
-def save(site_dir: Path, left_out: LeftOut) -> None:
-    path = site_dir / SCHEDULE_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"drafts": left_out.drafts, "future": left_out.future,
-                                "next_release": left_out.next_release}), encoding="utf-8")
-
-
-def load(site_dir: Path) -> LeftOut:
-    """What the last build left out; nothing known when it kept no record."""
-    try:
-        data = json.loads((site_dir / SCHEDULE_FILE).read_text(encoding="utf-8"))
-        release = data.get("next_release")
-        return LeftOut(int(data.get("drafts", 0)), int(data.get("future", 0)),
-                       float(release) if release is not None else None)
-    except (OSError, ValueError, TypeError, AttributeError):
-        return LeftOut()
 
 
 def release_due(left_out: LeftOut, now: datetime) -> bool:

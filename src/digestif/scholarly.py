@@ -15,12 +15,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from .cache import Fragments
 from .model import NoteView, Site, venue_group
 from .note import Note
 from .reader import normalise_arxiv
@@ -397,13 +396,22 @@ def note_facets(view: NoteView) -> dict[str, str]:
     }
 
 
+Memo = Callable[[tuple, Callable[[], str]], str]
+"""``memo(key, make)``: the text ``key`` names, made by ``make()`` unless it is kept."""
+
+
+def _no_memo(key: tuple, make: Callable[[], str]) -> str:
+    return make()
+
+
 class Scholarly:
     """Everything above for one site, each paper's facts and the keys computed once; templates
     see it as the ``scholarly`` global."""
 
-    def __init__(self, site: Site, fragments: Fragments | None = None):
+    def __init__(self, site: Site, memo: Memo | None = None):
         self.site = site
-        self.fragments = fragments or Fragments()
+        self.memo: Memo = memo or _no_memo
+        """Where text made from one note is kept between builds (the incremental layer's)."""
         self._papers: dict[str, Paper] = {}
         self._keys: dict[str, str] | None = None
 
@@ -416,7 +424,7 @@ class Scholarly:
     def cite_key(self, view: NoteView) -> str:
         if self._keys is None:
             # A base key depends only on the note's own front matter: kept between builds.
-            base_of = {v.note.source: self.fragments.get(
+            base_of = {v.note.source: self.memo(
                 ("cite-base", v.note.digest), lambda v=v: base_key(self.paper(v)))
                 for v in self.site.notes}
             self._keys = unique_keys(self.site.notes, base_of)
@@ -424,7 +432,7 @@ class Scholarly:
 
     def bibtex(self, view: NoteView) -> str:
         key = self.cite_key(view)
-        return self.fragments.get(("bibtex", view.note.digest, key),
+        return self.memo(("bibtex", view.note.digest, key),
                                   lambda: bibtex_entry(self.paper(view), key))
 
     def citation_meta(self, view: NoteView) -> list[tuple[str, str]]:
@@ -454,6 +462,6 @@ class Scholarly:
 
     def _record_json(self, view: NoteView) -> str:
         key = self.cite_key(view)
-        return self.fragments.get(
+        return self.memo(
             ("papers.json", view.note.digest, view.permalink, view.lang, key),
             lambda: json.dumps(_paper_record(view, self.paper(view), key), ensure_ascii=False))

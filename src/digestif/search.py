@@ -7,9 +7,10 @@ left out), ``data-pagefind-weight`` ranks titles above text, ``data-pagefind-met
 ``data-pagefind-filter`` carry venue, date, category and year. Each page's ``lang`` picks the
 language index, so Korean, Japanese and Chinese notes get their own word splitting.
 
-The index is built on the temporary output folder by :meth:`SearchIndexer.index` (the writer's
-``finalize`` hook), before the atomic swap: the live site and the dev server never see pages
-without their index. A Pagefind that is missing or fails costs a warning, never the build.
+Pagefind reads the finished pages and writes its bundle into a staging folder the writer hands
+out (:func:`digestif.writer.write_site`); the writer then moves it into place, before the atomic
+swap of a full build, or under the dev server's lock. Nothing here writes under the output
+folder. A Pagefind that is missing or fails costs a warning, never the build.
 
 Pagefind runs as its command-line program rather than through ``pagefind.index.PagefindIndex``:
 that asyncio service waits forever for a reply if the binary dies mid-request, while a
@@ -21,10 +22,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,50 +77,68 @@ class SearchIndexer:
     def enabled(self) -> bool:
         return self.executable is not None
 
-    def finalizer(self, site: Site):
-        """The writer's ``finalize`` hook for ``site``, or None when there is nothing to do."""
+    def job(self, site: Site) -> SearchJob | None:
+        """The indexing of ``site``'s pages, or None when there is nothing to do."""
         if not self.enabled or not site.notes:
             return None
-        return lambda folder: self.index(folder, note_glob(site.config))
+        return SearchJob(self.executable, note_glob(site.config))
 
-    def index(self, folder: Path, glob: str = "**/*.html") -> IndexStats | None:
-        """Index the pages under ``folder`` into ``folder/pagefind``; warn if Pagefind fails.
-
-        Pagefind writes into a fresh folder that then replaces the bundle: it never deletes
-        chunks it wrote before, so indexing over an old bundle (an in-place incremental build)
-        would leave stale ones behind."""
-        assert self.executable is not None
-        started = time.perf_counter()
-        fresh = folder / f".{BUNDLE_DIR}-{os.getpid()}"
-        shutil.rmtree(fresh, ignore_errors=True)
-        command = [str(self.executable), "--site", ".", "--output-path", fresh.name,
-                   "--glob", glob, "--exclude-selectors", ", ".join(EXCLUDED_SELECTORS),
-                   "--quiet"]
+    def index(self, job: SearchJob, folder: Path, stage: Path) -> bool:
+        """Run ``job``; True when ``stage`` holds a complete bundle, else a warning (the writer
+        then removes any old bundle: the site goes live without search, never a stale one)."""
         try:
-            # cwd is the output folder, so no pagefind.toml of whoever runs the build applies.
-            run = subprocess.run(command, cwd=folder, capture_output=True, text=True,
-                                 timeout=TIMEOUT_SECONDS, check=False)
-        except (OSError, subprocess.SubprocessError) as exc:
-            return self._failed(folder, fresh, f"{self.executable} could not run: {exc}")
-        if run.returncode != 0 or not (fresh / "pagefind.js").is_file():
-            return self._failed(folder, fresh, f"{self.executable} exited with status "
-                                f"{run.returncode}: {_last_lines(run.stderr or run.stdout)}")
-        bundle = _replace_folder(fresh, folder / BUNDLE_DIR)
-        self.stats = measure(bundle, time.perf_counter() - started)
-        log.debug("search: %s", self.stats)
-        return self.stats
-
-    def _failed(self, folder: Path, fresh: Path, reason: str) -> None:
-        """No half-written or stale bundle stays behind: the site goes live without search."""
-        shutil.rmtree(fresh, ignore_errors=True)
-        shutil.rmtree(folder / BUNDLE_DIR, ignore_errors=True)
-        self._warn(f"Pagefind failed, the site was built without a search index ({reason}); "
-                   f"{INSTALL_HINT}")
-        return None
+            self.stats = job.run(folder, stage)
+        except SearchFailed as exc:
+            self._warn(f"Pagefind failed, the site was built without a search index ({exc}); "
+                       f"{INSTALL_HINT}")
+            return False
+        return True
 
     def _warn(self, message: str) -> None:
         if not self.warnings:  # one warning per build is enough to act on
             self.warnings.append(Problem("search", message, warning=True))
+
+
+class SearchFailed(Exception):
+    """Pagefind could not run or did not finish its bundle."""
+
+
+@dataclass(frozen=True)
+class SearchJob:
+    """Index the pages of a finished site into a staging folder (picklable: the dev server's
+    build worker hands it to the server)."""
+
+    executable: Path
+    glob: str
+
+    def run(self, folder: Path, stage: Path,
+            started: Callable[[subprocess.Popen], object] | None = None) -> IndexStats:
+        """Index ``folder``'s pages into the empty folder ``stage``; raises SearchFailed.
+        ``started`` is told the running process (the dev server ends it when it stops)."""
+        began = time.perf_counter()
+        command = [str(self.executable), "--site", ".", "--output-path", str(stage.resolve()),
+                   "--glob", self.glob, "--exclude-selectors", ", ".join(EXCLUDED_SELECTORS),
+                   "--quiet"]
+        try:
+            # cwd is the site folder, so no pagefind.toml of whoever runs the build applies.
+            with subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) as process:
+                if started is not None:
+                    started(process)
+                try:
+                    out, err = process.communicate(timeout=TIMEOUT_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    raise SearchFailed(f"{self.executable} took over {TIMEOUT_SECONDS} s") \
+                        from None
+        except OSError as exc:
+            raise SearchFailed(f"{self.executable} could not run: {exc}") from None
+        if process.returncode != 0 or not (stage / "pagefind.js").is_file():
+            raise SearchFailed(f"{self.executable} exited with status {process.returncode}: "
+                               f"{_last_lines(err or out)}")
+        stats = measure(stage, time.perf_counter() - began)
+        log.debug("search: %s", stats)
+        return stats
 
 
 def find_pagefind() -> Path | None:
@@ -152,15 +171,6 @@ def measure(bundle: Path, seconds: float) -> IndexStats:
     return IndexStats(pages=sum(lang.get("page_count", 0) for lang in languages.values()),
                       languages=tuple(sorted(languages)), files=len(files),
                       bytes=sum(path.stat().st_size for path in files), seconds=seconds)
-
-
-def _replace_folder(new: Path, target: Path) -> Path:
-    old = target.with_name(f".{target.name}-old-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
-    return target
 
 
 def _last_lines(text: str, count: int = 3) -> str:

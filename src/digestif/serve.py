@@ -3,21 +3,20 @@ every open tab.
 
 The preview is built into a temporary folder with base_url pointing at the local server (its
 path kept, so ``/repo/`` previews as GitHub Pages serves it); the user's ``_site/`` is never
-touched. One thread watches the site with watchfiles and calls :meth:`DevServer.rebuild`; the
-HTTP side (``serve_http``) waits while a build runs, then pages reload through server-sent
+touched. One thread watches the site with watchfiles and calls :meth:`DevServer.rebuild`,
+which hands the build to a worker process (``serve_worker``: the server's threads never fork);
+the HTTP side (``serve_http``) waits while a build runs, then pages reload through server-sent
 events. A failed build keeps the last good site and puts its errors over every page.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
+import functools
 import logging
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -25,16 +24,17 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import watchfiles
 
-from .build import BuildOptions, BuildResult, build
-from .cache import CacheState
+from .build import BuildOptions, BuildResult
 from .config import CONFIG_FILE, load_config
 from .console import Console
 from .errors import BuildError, Problem
+from .search import BUNDLE_DIR, SearchFailed, SearchJob
 from .serve_http import LiveSite, PreviewServer
+from .serve_worker import BuildRequest, BuildWorker, WorkerGone
+from .writer import prepare_generated
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +65,6 @@ class ServeError(Exception):
     """The server cannot start: the port is busy, the host is wrong, the folder is missing."""
 
 
-def build_preview(site_dir: Path, options: BuildOptions, changes: Changes,
-                  console: Console, cache: CacheState | None = None) -> BuildResult:
-    """The dev server's one build call. ``changes`` is empty for the first build; an
-    incremental build can use it to redo only what the changed files affect. ``cache`` is the
-    previous build's :attr:`BuildResult.cache`, kept in memory between rebuilds."""
-    return build(site_dir, options, console, cache)
-
-
 def serve(site_dir: Path, options: ServeOptions, console: Console) -> int:
     """Run the dev server until Ctrl-C; the exit code."""
     if not (site_dir / CONFIG_FILE).is_file():
@@ -94,63 +86,18 @@ def serve(site_dir: Path, options: ServeOptions, console: Console) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        stopped = server.stop(wait=STOP_WAIT_SECONDS)
+        server.stop(wait=STOP_WAIT_SECONDS)
     console.info("stopped")
-    if not stopped:
-        _exit_during_build(server.workdir)
     return 0
-
-
-def _child_processes() -> list[int]:
-    """The processes this one started, where the system says (Linux); else none."""
-    pids = []
-    for listing in Path("/proc/self/task").glob("*/children"):
-        with contextlib.suppress(OSError, ValueError):
-            pids += [int(pid) for pid in listing.read_text().split()]
-    return pids
-
-
-# Deletes a folder once the process that asked for it has ended, and again while anything that
-# process started (Pagefind, after a `kill` that reached only the server) still writes there.
-_DELETE_AFTER_EXIT = """
-import os, shutil, sys, time
-pid, folder = int(sys.argv[1]), sys.argv[2]
-deadline = time.monotonic() + 120
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        break
-    time.sleep(0.05)
-while time.monotonic() < deadline:
-    shutil.rmtree(folder, ignore_errors=True)
-    time.sleep(2)
-    if not os.path.exists(folder):
-        break
-"""
-
-
-def _exit_during_build(workdir: Path) -> NoReturn:
-    """Leave at once while a build runs: it cannot be interrupted, and its worker processes
-    would hold the exit until it ends (many seconds on a large site). The preview is deleted by
-    a detached process once this one is gone, so the build cannot write into it afterwards."""
-    for pid in _child_processes():  # Pagefind and the Markdown workers: they would run on
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGTERM)
-    subprocess.Popen([sys.executable, "-c", _DELETE_AFTER_EXIT, str(os.getpid()), str(workdir)],
-                     start_new_session=True, stdin=subprocess.DEVNULL,
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
 
 
 class _LateIndexer:
     """Runs search-index jobs after the pages they index went live. One job runs at a time and
     a newer job replaces one still waiting, so the index always ends up matching the newest
     build. A rebuild does not wait for a running job: Pagefind only reads the pages, which the
-    writer replaces whole, one file at a time, and swaps in its own folder, which the writer
-    never touches; a job that raced a rebuild is simply followed by the newer one."""
+    writer replaces whole, one file at a time, and writes into a staging folder outside the
+    preview, which the writer swaps in under the lock; a job that raced a rebuild is simply
+    followed by the newer one."""
 
     def __init__(self, stopping: threading.Event):
         self._stopping = stopping
@@ -192,8 +139,9 @@ class DevServer:
         self._http: PreviewServer | None = None
         self._serving = False
         self._shown_warnings: set[Problem] = set()
-        self._cache: CacheState | None = None
+        self._worker: BuildWorker | None = None
         self._indexer = _LateIndexer(self._stopping)
+        self._pagefind: subprocess.Popen | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -201,6 +149,7 @@ class DevServer:
         if not self.site_dir.is_dir():
             raise ServeError(f"{self.site_dir} is not a folder")
         self._http = listen(self.options.host, self.options.port, self.live)
+        self._worker = BuildWorker()
         self._start_watching()
         self._spawn(self._indexer.run, "digestif-search-index")
         self.rebuild(set())
@@ -212,21 +161,25 @@ class DevServer:
         self._stopping.wait()
 
     def stop(self, wait: float | None = None) -> bool:
-        """Stop serving and watching, then delete the preview. A build in progress may take
-        ``wait`` seconds (default: as long as it needs) to finish; if it is still running then,
-        the preview is left in :attr:`workdir` and this returns False."""
+        """Stop serving and watching, end the build worker (a build in progress with it) and
+        Pagefind, then delete the preview. Threads get ``wait`` seconds (default: as long as
+        they need) to notice; False if one did not."""
         self._stopping.set()
         self.live.stop()
         if self._http is not None:
             if self._serving:
                 self._http.shutdown()
             self._http.server_close()
+        if self._worker is not None:
+            self._worker.stop()
+        pagefind = self._pagefind
+        if pagefind is not None and pagefind.poll() is None:
+            pagefind.kill()
+            pagefind.wait()
         for thread in self._threads:
             thread.join(timeout=wait)
-        if any(thread.is_alive() for thread in self._threads):
-            return False
         shutil.rmtree(self.workdir, ignore_errors=True)
-        return True
+        return not any(thread.is_alive() for thread in self._threads)
 
     def __enter__(self) -> DevServer:
         self.start()
@@ -267,6 +220,12 @@ class DevServer:
         with self.live.lock.writing():
             try:
                 base_path, result = self._build(changes)
+            except WorkerGone:
+                if self._stopping.is_set():
+                    return False  # stopped mid-build: nothing to say
+                errors = (Problem("digestif", "the build worker ended unexpectedly; restart "
+                                  "digestif serve, and please report it"),)
+                self.live.publish(built=False, problems=errors)
             except BuildError as exc:  # site.toml's errors (ConfigError) included
                 errors = tuple(p for p in exc.problems if not p.warning)
                 self.live.publish(built=False, problems=errors)
@@ -279,7 +238,7 @@ class DevServer:
                 moved = self.live.built and base_path != self.live.base_path
                 self.live.publish(built=True, base_path=base_path)
                 if result.index_search is not None:
-                    self._indexer.submit(result.index_search)
+                    self._indexer.submit(functools.partial(self._index, result.index_search))
                 if not self._stopping.is_set():  # a build Ctrl-C cut short says nothing
                     self._report_success(changes, result, time.perf_counter() - started)
                     if moved:
@@ -296,10 +255,30 @@ class DevServer:
         options = BuildOptions(out=self.output, base_url=self.origin + base_path,
                                drafts=self.options.drafts, search_later=bool(changes))
         # The first build may be long enough for a progress bar; rebuilds print one line.
-        console = self.console if not changes else Console(quiet=True)
-        result = build_preview(self.site_dir, options, changes, console, self._cache)
-        self._cache = result.cache
-        return base_path, result
+        progress = not changes and not self.console.quiet
+        assert self._worker is not None, "start() first"
+        request = BuildRequest(self.site_dir, options, progress, logging.getLogger().level)
+        return base_path, self._worker.build(request)
+
+    def _index(self, job: SearchJob) -> None:
+        """Index the live pages into the writer's staging folder, then let the writer swap
+        the bundle in while requests wait, so none sees half an index."""
+        def generate(folder: Path, stage: Path) -> bool:
+            try:
+                job.run(folder, stage, started=self._track_pagefind)
+            except SearchFailed as exc:
+                log.warning("the preview's search index failed: %s", exc)
+                return False
+            return True
+        install = prepare_generated(self.output, BUNDLE_DIR, generate)
+        with self.live.lock.writing():
+            install()
+
+    def _track_pagefind(self, process: subprocess.Popen) -> None:
+        """Remember the running Pagefind, so that stop() can end it by its id."""
+        self._pagefind = process
+        if self._stopping.is_set():
+            process.kill()
 
     def _report_success(self, changes: Changes, result: BuildResult, seconds: float) -> None:
         new_warnings = [w for w in result.warnings if w not in self._shown_warnings]

@@ -9,7 +9,6 @@ file or ``[[slug]]``, to other pages by their file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .config import SiteConfig
@@ -36,7 +35,6 @@ class PageView:
     lang: str
     summary: str = ""
     resolver: LinkResolver | None = field(default=None, repr=False)
-    load_html: Callable[[], str] | None = field(default=None, repr=False)
     _html: str | None = field(default=None, repr=False)
 
     @property
@@ -46,7 +44,7 @@ class PageView:
     @property
     def html(self) -> str:
         if self._html is None:
-            raw = self.load_html() if self.load_html is not None else self.raw_html
+            raw = self.raw_html
             resolve = self.resolver.resolve if self.resolver else None
             self._html = resolve(raw) if resolve and MARKER in raw else raw
         return self._html
@@ -58,7 +56,7 @@ def split(notes: list[Note]) -> tuple[list[Note], list[Note]]:
 
 
 def attach_pages(site: Site, pages: list[Note], bodies: dict[str, RenderedBody],
-                 problems: Problems, loaders: dict[str, Callable[[], str]] | None = None) -> None:
+                 problems: Problems) -> None:
     """Put the pages on the site model, checking their URLs and links, and collecting the files
     beside them for copying."""
     config = site.config
@@ -68,8 +66,7 @@ def attach_pages(site: Site, pages: list[Note], bodies: dict[str, RenderedBody],
         body = bodies[note.source]
         path, href, permalink = urls.for_pattern(config.permalinks.page, slug=note.slug)
         views.append(PageView(note, path, href, permalink, body.html, note.lang or config.language,
-                              note.summary or body.first_paragraph,
-                              load_html=(loaders or {}).get(note.source)))
+                              note.summary or body.first_paragraph))
     _check_urls(views, site, config, problems)
     # One resolver for notes and pages, so a page links to notes and pages by their files.
     resolver = LinkResolver([*site.notes, *views], config)

@@ -1,11 +1,17 @@
-"""Stage 6: the only code that touches the output folder.
+"""Stage 6: the only code that writes under the output folder.
 
 A full build is written into a temporary folder beside the output and swapped into place only
 when every file was written, so an interrupted write leaves the previous output exactly as it
 was, and files no longer produced disappear. An incremental build (:func:`update_site`) writes
 only the files whose bytes changed, each atomically, and removes the ones no longer produced.
 Both run only after every other stage succeeded, so a build with errors writes nothing. A folder
-digestif did not create is never replaced.
+digestif did not create is never replaced. Given the output plan, the writer refuses any path
+the plan does not own.
+
+A folder made by another program (the search index) is *generated*: the writer hands out an
+empty staging folder beside the output, the generator fills it reading the finished pages, and
+the writer moves it into place (:func:`prepare_generated` splits the two steps, so the dev
+server can index outside its lock and install under it).
 """
 
 from __future__ import annotations
@@ -15,9 +21,13 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import BuildError, Problem
+
+if TYPE_CHECKING:
+    from .plan import OutputPlan
 
 MARKER_FILE = ".digestif-output"
 MARKER_TEXT = "This folder is written by digestif and replaced on every build.\n"
@@ -33,18 +43,24 @@ class WriteResult:
 NAME_MAX_BYTES = 255
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
 
+Generate = Callable[[Path, Path], bool]
+"""``generate(site_folder, stage)``: fill the empty ``stage`` reading the finished site; True
+if it is complete (False: the folder is left out, and an old one removed)."""
+Generated = dict[str, Generate]
+"""Output folder name (``pagefind``) -> what generates it."""
 
-def check_output_paths(paths) -> list[Problem]:
-    """Every output path must stay inside the output folder and be a name the file system
-    can hold (the reader refuses long slugs; a permalink pattern can still lengthen them)."""
+
+def check_output_paths(paths, plan: OutputPlan | None = None) -> list[Problem]:
+    """Every output path must stay inside the output folder, be a name the file system can
+    hold (the reader refuses long slugs; a permalink pattern can still lengthen them) and be
+    one the plan owns."""
     problems = []
     for path in paths:
-        pure = PurePosixPath(path)
-        if pure.is_absolute() or ".." in pure.parts or not path:
+        if not path or path.startswith("/") or ".." in path.split("/"):
             problems.append(Problem(path, "would be written outside the output folder; "
                                     "check the slug and the permalinks in site.toml"))
         elif len(path) > NAME_MAX_BYTES // 4 and any(
-                len(part.encode()) > NAME_MAX_BYTES for part in pure.parts):
+                len(part.encode()) > NAME_MAX_BYTES for part in path.split("/")):
             problems.append(Problem(path, f"holds a name longer than the {NAME_MAX_BYTES} "
                                     "bytes file systems allow; shorten the slug or the "
                                     "permalinks in site.toml"))
@@ -52,16 +68,20 @@ def check_output_paths(paths) -> list[Problem]:
             problems.append(Problem(repr(path)[1:-1], "holds a control character, which no "
                                     "published file name should; rename the file it comes "
                                     "from"))
+        elif plan is not None and not plan.owns(path):
+            problems.append(Problem(path, "is not in the output plan: nothing may write it "
+                                    "(a bug in digestif; please report it)"))
     return problems
 
 
 def write_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, Path],
-               finalize: Callable[[Path], object] | None = None, token: str = "") -> WriteResult:
+               plan: OutputPlan | None = None, generated: Generated | None = None,
+               token: str = "") -> WriteResult:
     """Write ``files`` (path -> content) and ``copies`` (path -> source file) as the new site.
 
-    ``finalize`` runs on the complete temporary folder just before the swap, for work that needs
-    the written pages (the search index), so the new site goes live with it in one step."""
-    problems = check_output_paths([*files, *copies])
+    ``generated`` folders are made from the complete temporary folder just before the swap
+    (the search index reads the written pages), so the new site goes live with them at once."""
+    problems = check_output_paths([*files, *copies], plan)
     if problems:
         raise BuildError(problems)
     _refuse_foreign_folder(out_dir)
@@ -70,12 +90,45 @@ def write_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, P
     shutil.rmtree(temporary, ignore_errors=True)
     try:
         total = _write_all(temporary, files, copies, token)
-        if finalize is not None:
-            finalize(temporary)
+        for name, generate in (generated or {}).items():
+            prepare_generated(temporary, name, generate)()
         _swap(temporary, out_dir)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
     return WriteResult(len(files) + len(copies), total)
+
+
+def prepare_generated(out_dir: Path, name: str, generate: Generate) -> Callable[[], None]:
+    """Run ``generate`` on ``out_dir`` into a fresh staging folder beside it; the returned
+    step moves the result to ``out_dir/name`` (or removes that folder if generating failed).
+    The dev server runs the step under its lock, so no request sees half an index."""
+    stage = out_dir.parent / f".digestif-stage-{out_dir.name}-{name}-{os.getpid()}"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    try:
+        complete = generate(out_dir, stage)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    if not complete:
+        shutil.rmtree(stage, ignore_errors=True)
+    return lambda: _install(out_dir, name, stage if complete else None)
+
+
+def _install(out_dir: Path, name: str, stage: Path | None) -> None:
+    """Replace ``out_dir/name`` by ``stage`` with two renames; None removes it."""
+    target = out_dir / name
+    old = out_dir.parent / f".digestif-old-{out_dir.name}-{name}-{os.getpid()}"
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    try:
+        if stage is not None:
+            os.replace(stage, target)
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)  # gone unless the rename failed
 
 
 def _refuse_foreign_folder(out_dir: Path) -> None:
@@ -87,14 +140,14 @@ def _refuse_foreign_folder(out_dir: Path) -> None:
 
 
 def update_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, Path],
-                kept: set[str], previous: set[str],
-                finalize: Callable[[Path], object] | None = None) -> WriteResult:
+                kept: set[str], previous: set[str], plan: OutputPlan | None = None,
+                generated: Generated | None = None) -> WriteResult:
     """Bring the output of the previous build up to date in place.
 
     ``files`` are written when their bytes differ from what is there, ``copies`` when size or
     modification time differ, ``kept`` pages are left alone, and whatever the previous build
     wrote (``previous``) that is no longer produced is removed."""
-    problems = check_output_paths([*files, *copies, *kept])
+    problems = check_output_paths([*files, *copies, *kept], plan)
     if problems:
         raise BuildError(problems)
     written = total = 0
@@ -107,14 +160,9 @@ def update_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, 
             written, total = written + 1, total + source.stat().st_size
     for path in previous - files.keys() - copies.keys() - kept:
         _remove(out_dir, path)
-    if finalize is not None:
-        finalize(out_dir)
+    for name, generate in (generated or {}).items():
+        prepare_generated(out_dir, name, generate)()
     return WriteResult(written, total)
-
-
-def produced(files: dict[str, object], copies: dict[str, Path], kept: set[str]) -> set[str]:
-    """Every path a build's output holds (besides what ``finalize`` adds)."""
-    return set(files) | set(copies) | kept
 
 
 def output_token(out_dir: Path) -> str:

@@ -1,12 +1,14 @@
-"""The build cache: what the previous build learned, so the next one redoes only what changed.
+"""The build cache on disk: what the previous build learned, so the next one redoes only what
+changed.
 
 Kept under ``SITE_DIR/.digestif-cache/`` (ignored by git), one file per set of render settings
 (so the dev server's preview URL and the published URL do not evict each other). It holds:
 
-- each note's parsed front matter and rendered body, keyed by a hash of the file's bytes;
-- a fingerprint of what each output page shows, so unchanged pages are neither rendered nor
-  written again;
-- the related-papers result, keyed by everything it depends on (every note's tags, categories);
+- each note's parsed front matter and rendered body, keyed by a hash of the file's bytes (the
+  bodies' HTML in SQLite beside the cache file);
+- what each output page read while it was rendered, with the value each input had (see
+  :mod:`.record`), so unchanged pages are neither rendered nor written again;
+- memoised results of pure stages (related papers, BibTeX entries) keyed by their inputs;
 - a fingerprint of every input, for the "nothing changed" short-cut.
 
 The cache is an optimisation only: a missing, stale or unreadable cache means a full build.
@@ -15,27 +17,28 @@ The cache is an optimisation only: a missing, stale or unreadable cache means a 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import pickle
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import Problem
+from ..digests import fingerprint
+from ..errors import Problem
+from ..schedule import LeftOut
 
 if TYPE_CHECKING:
-    from .markup import RenderedBody
-    from .note import Note
+    from ..markup import RenderedBody
+    from ..note import Note
+    from .record import PageRecord
 
 CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.
-FORMAT = 6
+FORMAT = 12
 _RENDERING_PACKAGES = ("digestif", "markdown", "pymdown-extensions", "pygments", "math-core",
                        "jinja2")
 
@@ -51,11 +54,15 @@ class CachedNote:
     """The note's Markdown and HTML are in the :class:`BodyStore`; the cache file keeps only
     the rest."""
     detached: bool = False
-    """Loaded from the cache file, so ``note.body`` and ``body.html`` are empty here: use
-    :func:`note_html`."""
+    """Loaded from the cache file, so ``note.body`` and ``body.html`` are empty here: the
+    :class:`BodyStore` has them."""
+    blob: bytes | None = field(default=None, repr=False, compare=False)
+    """The pickled entry it was loaded from, written back as it is: pickling a thousand notes
+    again on every build cost more than the rest of a one-note rebuild."""
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
+        state.pop("blob", None)
         if self.stored and not self.detached and self.note is not None and \
                 self.body is not None:
             state["note"] = dataclasses.replace(self.note, body="")
@@ -89,9 +96,16 @@ class BodyStore:
     def html(self, note: Note) -> str:
         row = self._connect().execute("SELECT html FROM bodies WHERE key = ?",
                                       (self.key(note),)).fetchone()
-        if row is None:
-            raise StaleCache(f"{self.path} has no HTML for {note.source}")
-        return row[0]
+        return row[0] if row else ""
+
+    def missing(self, notes: list[Note]) -> set[str]:
+        """Sources of the notes whose HTML the store does not have (checked before rendering,
+        so a store that lost something costs those notes' Markdown, not a restart)."""
+        try:
+            have = {row[0] for row in self._connect().execute("SELECT key FROM bodies")}
+        except sqlite3.DatabaseError:
+            have = set()
+        return {note.source for note in notes if self.key(note) not in have}
 
     def generation(self) -> str:
         try:
@@ -132,10 +146,6 @@ class BodyStore:
             self._db = None
 
 
-class StaleCache(Exception):
-    """The cache promised something it no longer has."""
-
-
 @dataclass
 class CacheState:
     """What one build leaves for the next. The small "manifest" fields are read on every
@@ -158,16 +168,20 @@ class CacheState:
     unchanged is not read again (git's index does the same)."""
     stats_time: int = 0
     """When ``stats`` was recorded (ns); files modified since then are read anyway."""
+    left_out: LeftOut = field(default_factory=LeftOut)
+    """Drafts and future notes the last build left out, and when the next one is due."""
     # --- the rest ----------------------------------------------------------------------
     notes: dict[str, CachedNote] = field(default_factory=dict)
-    pages: dict[str, str] = field(default_factory=dict)
-    """Output path -> fingerprint of the data it shows."""
-    related: tuple[str, dict[str, tuple[str, ...]]] | None = None
-    """(signature of every note's relation keys, source -> related sources)."""
+    pages: dict[str, PageRecord] = field(default_factory=dict)
+    """Output path -> what rendering it read (pages and feeds)."""
+    fragments: dict[tuple, PageRecord] = field(default_factory=dict)
+    """(template, page kind, language, note) -> a fragment of a page, with what it read."""
+    input_values: dict[tuple, str] = field(default_factory=dict)
+    """The value every recorded input had in the last build."""
+    memo: dict[str, object] = field(default_factory=dict)
+    """Results of pure stages by a fingerprint of their inputs (related papers, BibTeX)."""
     outputs: set[str] = field(default_factory=set)
     """Every path the last build wrote, so an incremental build can remove what is gone."""
-    fragments: dict[str, str] = field(default_factory=dict)
-    """Text made from one note for a list of every note (digest entries, BibTeX entries)."""
     store_generation: str = ""
     """The :class:`BodyStore` generation the stored notes are in."""
     store: BodyStore | None = field(default=None, repr=False, compare=False)
@@ -176,40 +190,11 @@ class CacheState:
     """False while only the manifest is loaded (see :func:`load_rest`)."""
 
 
-_MANIFEST = ("inputs", "config", "token", "warnings", "counts", "stats", "stats_time")
-_REST = ("notes", "pages", "related", "outputs", "fragments", "store_generation")
-
-
-class Fragments:
-    """Text made from one note for pages that list every note, reused while its key is the
-    same, so a one-note edit does not redo thousands of digest or BibTeX entries."""
-
-    def __init__(self, previous: dict[str, str] | None = None):
-        self.previous = previous or {}
-        self.current: dict[str, str] = {}
-        """The fragments this build used: what the cache keeps for the next one."""
-
-    def get(self, key_parts: tuple, make: Callable[[], str]) -> str:
-        key = fingerprint(*key_parts)
-        text = self.current.get(key)
-        if text is None:
-            text = self.previous.get(key)
-            self.current[key] = text = make() if text is None else text
-        return text
-
-
-def fingerprint(*parts: object) -> str:
-    """A short stable hash of ``parts`` (strings as they are, anything else by its repr)."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        text = part if isinstance(part, str) else repr(part)
-        digest.update(text.encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def file_digest(raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+_MANIFEST = ("inputs", "config", "token", "warnings", "counts", "stats", "stats_time",
+             "left_out")
+_REST = ("notes", "pages", "fragments", "input_values", "memo", "outputs", "store_generation")
+# Kept as plain tuples on disk: thousands of named tuples cost a Python call each to pickle.
+_RECORDS = ("pages", "fragments")
 
 
 def settings_fingerprint(*settings: object) -> str:
@@ -249,17 +234,28 @@ def load_rest(site_dir: Path, state: CacheState) -> None:
             store.generation() == rest["store_generation"]:
         for name in _REST:
             setattr(state, name, rest[name])
+        state.notes = {source: _entry(blob) for source, blob in rest["notes"].items()}
+        from .record import PageRecord
+        for name in _RECORDS:
+            setattr(state, name, {key: PageRecord._make(record)
+                                  for key, record in rest[name].items()})
         state.store = store
     else:
         store.close()
         state.token = state.inputs = ""
 
 
-def note_html(state: CacheState, note: Note) -> str:
-    """The rendered HTML of a note whose entry came back from the cache file without it."""
-    if state.store is None:
-        raise StaleCache(f"no body store for {note.source}")
-    return state.store.html(note)
+def _entry(blob: bytes) -> CachedNote:
+    entry = pickle.loads(blob)
+    entry.blob = blob
+    return entry
+
+
+def _blob(entry: CachedNote) -> bytes:
+    """An entry loaded from the cache is unchanged (an edited note gets a new entry)."""
+    if entry.blob is not None and entry.detached:
+        return entry.blob
+    return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _load(path: Path) -> dict:
@@ -302,6 +298,11 @@ def _write(site_dir: Path, state: CacheState, part: str, names: tuple[str, ...])
     path = cache_path(site_dir, state.settings, part)
     data = {"format": FORMAT, "settings": state.settings,
             **{name: getattr(state, name) for name in names}}
+    for name in _RECORDS:
+        if name in data:
+            data[name] = {key: tuple(record) for key, record in data[name].items()}
+    if "notes" in data:
+        data["notes"] = {source: _blob(entry) for source, entry in data["notes"].items()}
     temporary = path.with_suffix(f".tmp{os.getpid()}")
     with temporary.open("wb") as stream:
         pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)

@@ -1,0 +1,108 @@
+"""The dev server's builds, in a process of their own.
+
+The server has threads (HTTP, the watcher, the search indexer), and forking a process with
+threads can copy a lock some other thread holds. Builds fork (Markdown and page rendering use
+every core), so they run in one long-lived worker started with ``spawn``: a fresh interpreter
+that keeps the build cache in memory between rebuilds. The worker leads its own process group,
+so stopping the server ends the worker and everything it started (render workers, Pagefind) in
+one signal, even in the middle of a build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import multiprocessing
+import os
+import signal
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build import BuildOptions, BuildResult, build
+from .config import ConfigError
+from .console import Console
+from .errors import BuildError
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    site_dir: Path
+    options: BuildOptions
+    progress: bool = False
+    """Show a progress bar (the first build, on a terminal)."""
+    log_level: int = logging.WARNING
+    """The server's (``--debug`` logs each stage's timing): a spawned process starts without."""
+
+
+class WorkerGone(Exception):
+    """The build worker ended (the server is stopping, or it crashed)."""
+
+
+class BuildWorker:
+    """Sends build requests to the worker process and returns what each build gave."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._connection, theirs = context.Pipe()
+        self._process = context.Process(target=_serve_builds, args=(theirs,),
+                                        name="digestif-build", daemon=True)
+        self._process.start()
+        theirs.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid
+
+    def build(self, request: BuildRequest) -> BuildResult:
+        """The build's result without its model and cache (they stay in the worker); raises
+        BuildError as a build in this process would, WorkerGone if the worker ended."""
+        try:
+            self._connection.send(request)
+            kind, value = self._connection.recv()
+        except (EOFError, OSError) as exc:
+            raise WorkerGone(str(exc)) from None
+        if kind == "errors":
+            raise BuildError(value)
+        if kind == "crash":
+            raise RuntimeError(value)
+        return value
+
+    def stop(self) -> None:
+        """End the worker and its whole process group at once, mid-build or not."""
+        if self._process.pid is not None and self._process.is_alive():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.join(5)
+        self._connection.close()
+
+
+def _serve_builds(connection) -> None:
+    """The worker's loop: one build per request, the cache kept for the next one."""
+    os.setpgid(0, 0)  # its own group: the server ends it, and all it started, in one kill
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
+    cache = None
+    while True:
+        try:
+            request: BuildRequest = connection.recv()
+        except (EOFError, OSError):
+            return
+        if logging.getLogger().level != request.log_level:
+            logging.basicConfig(level=request.log_level, format="%(name)s: %(message)s")
+            logging.getLogger().setLevel(request.log_level)
+        try:
+            console = Console(quiet=not request.progress)
+            result = build(request.site_dir, request.options, console, cache)
+            cache = result.cache
+            answer = ("built", dataclasses.replace(result, site=None, cache=None))
+        except BuildError as exc:
+            answer = ("errors", list(exc.problems))
+        except ConfigError as exc:
+            answer = ("errors", list(exc.problems.items))
+        except Exception as exc:  # reported by the server as a crash, with where it happened
+            answer = ("crash", f"{exc!r}\n{traceback.format_exc()}")
+        connection.send(answer)
+
+
+__all__ = ["BuildRequest", "BuildWorker", "WorkerGone"]

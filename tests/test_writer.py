@@ -1,0 +1,102 @@
+"""The writer is the only code that writes under the output folder: every file-system write a
+build makes there (and in the writer's temporary folders beside it) is watched with an audit
+hook and traced back to digestif/writer.py."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write_note
+from digestif.build import BuildOptions, build
+from digestif.search import find_pagefind
+
+_WRITE_EVENTS = {"os.rename", "os.remove", "os.rmdir", "os.mkdir", "shutil.rmtree",
+                 "shutil.copyfile", "os.chmod", "os.utime", "os.symlink", "os.link",
+                 "os.truncate"}
+_watch: dict = {}
+
+
+def _audit(event: str, args: tuple) -> None:
+    watched = _watch.get("roots")
+    if not watched:
+        return
+    if event == "open":
+        path, mode, flags = args
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+            (isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+        paths = [path] if writing else []
+    elif event in _WRITE_EVENTS:
+        paths = [a for a in args[:2] if isinstance(a, (str, bytes, os.PathLike))]
+    elif event == "subprocess.Popen":
+        _watch["commands"].append(list(map(str, args[1] or ())))
+        return
+    else:
+        return
+    for path in paths:
+        text = os.fsdecode(path) if not isinstance(path, int) else ""
+        if any(text.startswith(root) for root in watched) and not _from_writer():
+            _watch["strangers"].append((event, text, _caller()))
+
+
+def _from_writer() -> bool:
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.endswith(os.path.join("digestif", "writer.py")):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _caller() -> str:
+    frame = sys._getframe(3)
+    while frame is not None and "digestif" not in frame.f_code.co_filename:
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else "?"
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture
+def watched_output():
+    """Start watching writes under a site's output folder and the writer's folders beside it."""
+    def watch(site: Path) -> dict:
+        out = str((site / "_site").resolve())
+        _watch.update(roots=(out, str(site.resolve() / ".digestif-tmp-"),
+                             str(site.resolve() / ".digestif-old-")),
+                      strangers=[], commands=[])
+        return _watch
+    yield watch
+    _watch.clear()
+
+
+@pytest.mark.parametrize("name", ["example", "search"])
+def test_only_the_writer_writes_under_the_output_folder(site_copy, watched_output, name):
+    site = site_copy(name).resolve()
+    seen = watched_output(site)
+    build(site, BuildOptions())
+    write_note(site, "papers/new.md", "---\ntitle: New\ndate: 2025-12-01\n---\nA new note.\n")
+    build(site, BuildOptions())  # in place this time, and the search index replaced
+    build(site, BuildOptions(search_later=True)).index_search  # noqa: B018 - the job only
+    assert seen["strangers"] == []
+    out = str(site / "_site")
+    indexed = [c for c in seen["commands"] if "--output-path" in c]
+    if find_pagefind() is not None:
+        assert len(indexed) == 2, "both builds indexed their pages for search"
+    for command in indexed:
+        if "--output-path" in command:
+            staged = command[command.index("--output-path") + 1]
+            assert not staged.startswith(out + os.sep), "Pagefind writes outside the output"
+
+
+def test_the_watch_sees_a_stranger_writing(site_copy, watched_output):
+    """The check above can fail: a write from outside the writer is caught."""
+    site = site_copy("minimal").resolve()
+    seen = watched_output(site)
+    build(site, BuildOptions())
+    (site / "_site" / "stray.txt").write_text("not the writer's")
+    assert [event for event, _, _ in seen["strangers"]] == ["open"]
