@@ -11,6 +11,7 @@ import pytest
 
 from conftest import copy_site, parse_html, write_note
 from digestif.build import BuildOptions, build, code_stylesheet
+from digestif.theme import THEME_DIR
 
 # A note page's HTML + the CSS it links, before images and math (issue 9).
 PAGE_BUDGET_BYTES = 30_000
@@ -199,3 +200,19 @@ def test_a_site_overriding_only_note_html_keeps_the_rest_of_the_theme(tmp_path):
     home = parse_html(out / "index.html")
     assert [a for a in home.iter("article") if a.get("class") == "note-item"]
     assert any(link.get("href").endswith("/assets/style.css") for link in home.iter("link"))
+
+
+def test_the_theme_stylesheet_is_published_minified_and_a_sites_own_as_written(tmp_path):
+    site = copy_site("minimal", tmp_path)
+    build(site, BuildOptions())
+    published = (site / "_site" / "assets" / "style.css").read_text(encoding="utf-8")
+    source = (THEME_DIR / "static" / "style.css").read_text(encoding="utf-8")
+    assert "/*" not in published and len(published) < 0.9 * len(source)
+    # The same rules survive: every custom property of the palette is still declared.
+    declared = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    assert set(re.findall(r"--[\w-]+:", declared)) == set(re.findall(r"--[\w-]+:", published))
+    own = "/* my theme */\nbody { color: red; }\n"
+    (site / "static" / "assets").mkdir(parents=True)
+    (site / "static" / "assets" / "style.css").write_text(own, encoding="utf-8")
+    build(site, BuildOptions())
+    assert (site / "_site" / "assets" / "style.css").read_text(encoding="utf-8") == own

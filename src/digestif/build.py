@@ -161,7 +161,8 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: I
         jobs, feeds, plan, copies = plan_site(site, search, problems)
     problems.raise_if_errors(strict=options.strict)
     with _stage("render"):
-        files, recorder = render_site(site, jobs, feeds, layer, options.explain)
+        files, recorder = render_site(site, jobs, feeds, layer, options.explain,
+                                      theme_stylesheet=STYLESHEET not in copies)
     with _stage("write"):
         written, index_later = _write(config, files, copies, plan, layer, search, site,
                                       options.search_later)
@@ -238,6 +239,7 @@ def _inputs_key(config: SiteConfig, options: BuildOptions, sources: list[Source]
 
 # --- the plan -------------------------------------------------------------------------------
 
+STYLESHEET = "assets/style.css"
 FIXED_FILES = {"sitemap.xml": "the sitemap", "robots.txt": "robots.txt",
                "papers.bib": "the BibTeX export", "papers.json": "the JSON export",
                "assets/highlight.css": "the code stylesheet", ".nojekyll": ".nojekyll",
@@ -262,15 +264,18 @@ def plan_site(site: Site, search: SearchIndexer, problems: Problems):
     folders = [(BUNDLE_DIR, Producer(SEARCH, "the search index"))] if search.enabled else []
     plan = make_plan(claims, folders, problems)
     copied = {path: copy.source for path, copy in copies if plan.paths.get(path) is copy.producer}
+    if copied.get(STYLESHEET) == THEME_DIR / "static" / "style.css":
+        del copied[STYLESHEET]  # render_site serves it minified; a site's own is copied as is
     return jobs, feeds, plan, copied
 
 
 # --- rendering ------------------------------------------------------------------------------
 
-def render_site(site: Site, jobs, feeds, layer: Incremental, explain: bool = False
-                ) -> tuple[dict[str, bytes | str], Recorder]:
+def render_site(site: Site, jobs, feeds, layer: Incremental, explain: bool = False,
+                theme_stylesheet: bool = False) -> tuple[dict[str, bytes | str], Recorder]:
     """Every generated file of the site that changed, by output path: pages and feeds whose
-    recorded inputs changed, and the small files made from the whole site."""
+    recorded inputs changed, and the small files made from the whole site (with
+    ``theme_stylesheet``, the theme's style.css too, minified)."""
     from .feeds import render_feed, render_robots, render_sitemap
     from .incremental import page_args
     from .render import make_environment, render_pages
@@ -288,7 +293,11 @@ def render_site(site: Site, jobs, feeds, layer: Incremental, explain: bool = Fal
     files["robots.txt"] = render_robots(site)
     files.update(render_exports(scholarly))  # papers.bib, papers.json
     files["assets/highlight.css"] = layer.memo(
-        ("highlight.css", LIGHT_CODE_STYLE, DARK_CODE_STYLE), code_stylesheet)
+        ("highlight.css", LIGHT_CODE_STYLE, DARK_CODE_STYLE),
+        lambda: minify_css(code_stylesheet()))
+    if theme_stylesheet:
+        css = (THEME_DIR / "static" / "style.css").read_text(encoding="utf-8")
+        files[STYLESHEET] = layer.memo(("style.css", css), lambda: minify_css(css))
     files[".nojekyll"] = ""
     if site.config.cname:
         files["CNAME"] = site.config.cname + "\n"
@@ -301,6 +310,13 @@ def code_stylesheet() -> str:
     dark = "\n".join("  " + line for line in _code_rules(DARK_CODE_STYLE).splitlines())
     return (f"{_code_rules(LIGHT_CODE_STYLE)}\n"
             f"@media screen and (prefers-color-scheme: dark) {{\n{dark}\n}}\n")
+
+
+def minify_css(css: str) -> str:
+    """The stylesheet without comments and spaces: a note page's HTML and CSS must stay under
+    30 KB (tests/test_theme.py), and the theme's sources stay readable."""
+    import rcssmin
+    return rcssmin.cssmin(css) + "\n"
 
 
 def _code_rules(style: str) -> str:
