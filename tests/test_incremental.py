@@ -373,3 +373,20 @@ def test_templates_compare_and_look_up_notes_as_before(site_copy):
         ["True", "True"]
     assert {parse_html(p).find(".//p[@id='newest']").text
             for p in (site / "_site" / "papers").glob("*/index.html")} == {"True", "False"}
+
+
+def test_a_translation_override_and_a_new_menu_page_update_every_page(built, tmp_path):
+    """Every page shows the theme's words and the menu, so both are inputs of every page."""
+    site, _ = built("example")
+    (site / "i18n").mkdir()
+    (site / "i18n" / "en.toml").write_text('[nav]\ndigest = "All papers"\n', encoding="utf-8")
+    build(site)
+    nav = [a.text for a in parse_html(site / "_site" / "index.html").iter("a")]
+    assert "All papers" in nav
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path / "words")
+    write_note(site, "pages/colophon.md", "---\ntitle: Colophon\nmenu: 1\n---\nMade by hand.\n")
+    build(site)
+    for page in ("index.html", "digest/index.html"):
+        links = [a.text for a in parse_html(site / "_site" / page).iter("a")]
+        assert "Colophon" in links, page
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path / "menu")
