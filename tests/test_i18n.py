@@ -188,3 +188,10 @@ def test_translation_values_are_escaped_and_cannot_reach_into_python(tmp_path):
 
 def test_theme_translation_files_ship_for_each_language():
     assert {p.stem.lower() for p in THEME_I18N.glob("*.toml")} >= set(SHIPPED)
+
+
+def test_the_site_feed_is_offered_under_a_title_in_the_sites_language(korean):
+    home = parse_html(korean / "index.html")
+    alternates = [link.get("title") for link in home.iter("link")
+                  if link.get("rel") == "alternate"]
+    assert alternates == ["논문 한입 (전체 노트)"]

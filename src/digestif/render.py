@@ -34,6 +34,8 @@ from .theme import THEME_DIR
 class Feed:
     title: str
     url: str
+    every_note: bool = False
+    """The site's feed: templates title it in the site's language ("footer.all_notes")."""
 
 
 @dataclass(frozen=True)
@@ -294,7 +296,7 @@ def page_jobs(site: Site) -> list[PageJob]:
 class _Pages:
     def __init__(self, site: Site):
         self.site = site
-        self.site_feed = Feed(f"{site.config.title} (all notes)", site.url_for("feed.xml"))
+        self.site_feed = Feed(site.config.title, site.url_for("feed.xml"), every_note=True)
 
     def page(self, kind: str, title: str, path: str, lang: str = "", description: str = "",
              feeds: tuple[Feed, ...] = ()) -> PageContext:
