@@ -142,8 +142,8 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: I
     with _stage("parse"):
         parsed = layer.parse(sources, functools.partial(_parse, config), problems, drafts=True)
         notes, left_out = schedule.leave_out(parsed, options.drafts, options.future, now)
-        notes, pages = [n for n in notes if n.kind != "page"], \
-            [n for n in notes if n.kind == "page"]  # standalone pages: About, Contact…
+        from . import standalone
+        notes, pages = standalone.split(notes)  # paper notes, and pages (About, Contact…)
     with _stage("markdown"):
         bodies = layer.markdown(notes + pages, functools.partial(render_bodies, config=config,
                                                                  console=console))
@@ -152,7 +152,7 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: I
     # Notes that failed to parse are left out, but the build goes on to the model and the plan
     # so that URL clashes among the others are reported in the same run.
     with _stage("model"):
-        from . import sharing, standalone
+        from . import sharing
         from .model import build_site
         site = build_site(config, notes, bodies, problems, layer.memo)
         standalone.attach_pages(site, pages, bodies, problems)  # About, Contact…
@@ -240,6 +240,7 @@ def _inputs_key(config: SiteConfig, options: BuildOptions, sources: list[Source]
 # --- the plan -------------------------------------------------------------------------------
 
 STYLESHEET = "assets/style.css"
+THEME_STYLESHEET = THEME_DIR / "static" / "style.css"
 FIXED_FILES = {"sitemap.xml": "the sitemap", "robots.txt": "robots.txt",
                "papers.bib": "the BibTeX export", "papers.json": "the JSON export",
                "assets/highlight.css": "the code stylesheet", ".nojekyll": ".nojekyll",
@@ -264,7 +265,7 @@ def plan_site(site: Site, search: SearchIndexer, problems: Problems):
     folders = [(BUNDLE_DIR, Producer(SEARCH, "the search index"))] if search.enabled else []
     plan = make_plan(claims, folders, problems)
     copied = {path: copy.source for path, copy in copies if plan.paths.get(path) is copy.producer}
-    if copied.get(STYLESHEET) == THEME_DIR / "static" / "style.css":
+    if copied.get(STYLESHEET) == THEME_STYLESHEET:
         del copied[STYLESHEET]  # render_site serves it minified; a site's own is copied as is
     return jobs, feeds, plan, copied
 
@@ -296,7 +297,7 @@ def render_site(site: Site, jobs, feeds, layer: Incremental, explain: bool = Fal
         ("highlight.css", LIGHT_CODE_STYLE, DARK_CODE_STYLE),
         lambda: minify_css(code_stylesheet()))
     if theme_stylesheet:
-        css = (THEME_DIR / "static" / "style.css").read_text(encoding="utf-8")
+        css = THEME_STYLESHEET.read_text(encoding="utf-8")
         files[STYLESHEET] = layer.memo(("style.css", css), lambda: minify_css(css))
     files[".nojekyll"] = ""
     if site.config.cname:

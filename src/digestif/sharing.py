@@ -79,13 +79,12 @@ def attach_images(site: Site, problems: Problems) -> None:
         if not image or is_url(image):
             continue
         if image.startswith("/"):
-            exists = (root / "static" / image.lstrip("/")).is_file()
-            if not exists:
+            if not is_file(root / "static" / image.lstrip("/")):
                 problems.warn(view.note.source, f"image: {image} is not a file in static/; "
                               "the card has no picture", field="image")
             continue
         source = str(PurePosixPath(view.note.source).parent / image)
-        if ".." in PurePosixPath(image).parts or not (root / source).is_file():
+        if ".." in PurePosixPath(image).parts or not is_file(root / source):
             problems.warn(view.note.source, f"image: {image} is not a file beside the note; "
                           "the card has no picture", field="image")
             continue
