@@ -415,3 +415,17 @@ def test_builds_run_in_a_worker_process_and_the_server_never_forks(tmp_path, sta
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)
     assert not server.workdir.exists()
+
+
+def test_a_site_large_enough_for_the_process_pool_builds_and_rebuilds(tmp_path, start):
+    """From PARALLEL_THRESHOLD notes on, Markdown runs in a process pool inside the worker
+    (a daemonic worker could not start one: the server crashed on every real collection)."""
+    from digestif.build import PARALLEL_THRESHOLD
+    site = copy_site("minimal", tmp_path)
+    for index in range(PARALLEL_THRESHOLD):
+        write_note(site, f"papers/bulk-{index:03d}.md", NOTE.format(title=f"Bulk {index}"))
+    server = start(site)
+    url = server.url + "papers/bulk-007/"
+    assert title_of(get(url)[2]) == "Bulk 7"
+    write_note(site, "papers/bulk-007.md", NOTE.format(title="Edited in the pool"))
+    wait_for(lambda: title_of(get(url)[2]) == "Edited in the pool", "the rebuild")

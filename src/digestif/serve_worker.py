@@ -46,8 +46,11 @@ class BuildWorker:
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")
         self._connection, theirs = context.Pipe()
+        # Not a daemon: a daemonic process may not start children, and a build of 200 notes
+        # or more renders Markdown in a process pool. stop() ends it, and it ends by itself
+        # when the server's end of the pipe closes.
         self._process = context.Process(target=_serve_builds, args=(theirs,),
-                                        name="digestif-build", daemon=True)
+                                        name="digestif-build", daemon=False)
         self._process.start()
         theirs.close()
 
