@@ -181,18 +181,22 @@ def verify_output(tool: Tool, site: Path, notes: list[generate.SyntheticNote]) -
     _check(tag_pages == len(tag_slugs), f"{tool.name} wrote {tag_pages} tag pages for "
            f"{len(tag_slugs)} tags (spellings differing in case should share one)")
     _check("<table" in _page(out, first), f"{tool.name}: the first note's table is missing")
-    for note, shows in _feature_notes(notes):
+    for note, shows in _feature_notes(notes, tool.name != "Pelican"):
         _check(shows in _page(out, note), f"{tool.name}: papers/{note.slug}/ misses {shows!r}")
     entries = (out / "feed.xml").read_text(encoding="utf-8").count("<entry")
     _check(entries == min(20, len(notes)), f"{tool.name}: feed.xml has {entries} entries")
     return sum(1 for path in out.rglob("*") if path.is_file())
 
 
-def _feature_notes(notes: list[generate.SyntheticNote]) -> list[tuple[generate.SyntheticNote,
-                                                                       str]]:
-    """(note, text its page must contain) for the first note with a CJK title and the first
-    with a diagram, where the corpus has them."""
+def _feature_notes(notes: list[generate.SyntheticNote], math: bool,
+                   ) -> list[tuple[generate.SyntheticNote, str]]:
+    """(note, text its page must contain) for the first note with a CJK title, the first with
+    a diagram and, for a tool that converts math at build time, the first derivation, where the
+    corpus has them."""
     found = []
+    derivation = next((note for note in notes if note.shape.heavy_math), None)
+    if math and derivation:
+        found.append((derivation, "<math"))
     cjk = next((note for note in notes if note.shape.cjk_title), None)
     if cjk:
         found.append((cjk, cjk.title))
