@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -286,7 +287,7 @@ class Corpus:
 
 
 def write_corpus(notes: list[generate.SyntheticNote], folder: Path, args: argparse.Namespace,
-                 ) -> Corpus:
+                 others: list[Tool]) -> Corpus:
     def digestif_site(name: str, engine: str, search: bool) -> Path:
         site = folder / name
         generate.write_site(notes, site, "digestif")
@@ -299,24 +300,26 @@ def write_corpus(notes: list[generate.SyntheticNote], folder: Path, args: argpar
              for engine in args.engines}
     searched = {engine: digestif_site(f"digestif-{engine}-search", engine, True)
                 for engine in args.engines} if args.search_edit else {}
-    others = {}
-    for name in ("hugo", "pelican"):
-        if name in args.tools:
-            others[name] = folder / name
-            generate.write_site(notes, folder / name, name)
-    return Corpus(notes, plain, searched, others)
+    other_sites = {}
+    for tool in others:
+        name = tool.name.lower()
+        other_sites[name] = folder / name
+        generate.write_site(notes, folder / name, name)
+    return Corpus(notes, plain, searched, other_sites)
 
 
 def bench_size(size: int, runs: int, args: argparse.Namespace, others: list[Tool]) -> list[Row]:
     """Each run builds with every tool in turn, so a burst of other work on the machine slows
     all of them rather than only the one being timed."""
     folder = OUT / f"n{size}"
-    corpus = write_corpus(generate.make_notes(size, args.seed), folder, args)
-    notes = corpus.notes
-    print(f"{size} notes written under {folder}", flush=True)
     if size > args.pelican_max and any(tool.name == "Pelican" for tool in others):
         print(f"  skipping Pelican at {size} notes (--pelican-max {args.pelican_max})")
         others = [tool for tool in others if tool.name != "Pelican"]
+    started = time.perf_counter()
+    corpus = write_corpus(generate.make_notes(size, args.seed), folder, args, others)
+    notes = corpus.notes
+    print(f"{size} notes written under {folder} in {time.perf_counter() - started:.0f} s",
+          flush=True)
     _warn_if_busy()
     plain = [DigestifSite(e, site, notes, args.digestif_search)
              for e, site in corpus.digestif.items()]
@@ -349,7 +352,7 @@ def warm_up(others: list[Tool], args: argparse.Namespace) -> None:
     is not timed, and so a broken tool or an engine digestif refuses fails in seconds rather
     than after the long runs."""
     notes = generate.make_notes(WARM_UP_NOTES, args.seed)
-    corpus = write_corpus(notes, OUT / "warm-up", args)
+    corpus = write_corpus(notes, OUT / "warm-up", args, others)
     sites = [DigestifSite(e, site, notes, args.digestif_search, echo=False)
              for e, site in corpus.digestif.items()]
     # One engine with search on is enough to know Pagefind works.
