@@ -147,6 +147,14 @@ def format_targets(rows: list[Row], search_everywhere: bool = False) -> str:
     return "\n".join(lines) if len(lines) > 2 else ""
 
 
+def _search_note(args: argparse.Namespace) -> str:
+    if args.digestif_search:
+        return "built in every build"
+    if getattr(args, "search_edit", False):
+        return "off except in the rows marked search on, whose cold build ran once"
+    return "off"
+
+
 def format_report(rows: list[Row], versions: dict[str, str], args: argparse.Namespace,
                   argv: list[str]) -> str:
     command = "python bench/run.py " + " ".join(argv)
@@ -167,8 +175,7 @@ def format_report(rows: list[Row], versions: dict[str, str], args: argparse.Name
         "single process (getrusage); peak PSS sums every process of the build, sampled every "
         f"{SAMPLE_SECONDS * 1000:.0f} ms. Files counts what the first cold build wrote; max "
         "load is the highest 1-minute load average at the start of a run. digestif's Pagefind "
-        f"search index was {'built' if args.digestif_search else 'off'} except in the rows "
-        f"marked search on, whose cold build ran once.{engine_note}",
+        f"search index was {_search_note(args)}.{engine_note}",
     ]
     stages = format_stages(rows)
     if stages:

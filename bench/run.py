@@ -450,14 +450,16 @@ def main(argv: list[str] | None = None) -> None:
         ensure_venv(args.venv)
         others = ([hugo_tool(args.venv)] if "hugo" in args.tools else []) + \
             ([pelican_tool(args.venv)] if "pelican" in args.tools else [])
+    versions, rows = tool_versions(others), []
     try:
         warm_up(others, args)
-        rows = [row for size in args.sizes
-                for row in bench_size(size, args.runs[size], args, others)]
+        for size in args.sizes:
+            rows += bench_size(size, args.runs[size], args, others)
+            # After each size, so a long run that fails later keeps what it measured.
+            text = report.format_report(rows, versions, args, sys.argv[1:])
+            (OUT / "results.md").write_text(text, encoding="utf-8")
     except BuildFailed as failed:
         sys.exit(f"error: {failed}")
-    text = report.format_report(rows, tool_versions(others), args, sys.argv[1:])
-    (OUT / "results.md").write_text(text, encoding="utf-8")
     print("\n" + text)
     print(f"written to {OUT / 'results.md'}")
 
