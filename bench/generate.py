@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import vault_blocks as blocks
 import vocabulary as vocab
 
 THEMES = Path(__file__).resolve().parent / "themes"
@@ -29,6 +30,28 @@ BASE_URL = "https://bench.example.org/"
 SITE_TITLE = "Benchmark Paper Notes"
 # Past dates only: Hugo skips future-dated pages by default.
 FIRST_DATE, DAYS = date(2018, 1, 1), 7 * 365
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a note contains besides English prose, drawn once per note."""
+
+    language: str
+    """"en", or "zh"/"ko": most paragraphs and the section titles in Chinese or Korean."""
+    cjk_title: bool
+    cjk_authors: bool
+    tables: int
+    mermaid: bool
+    heavy_math: bool
+    long: bool
+    """5,000-10,000 words instead of 600-1,500."""
+
+
+# Shares of notes, chosen to resemble a real 19,000-note vault (Chinese, tables and mermaid
+# in most notes, heavy math) while keeping most notes in English like the earlier corpus.
+ZH_SHARE, KO_SHARE = 0.20, 0.08
+TABLE_SHARE, MERMAID_SHARE, HEAVY_MATH_SHARE, LONG_SHARE = 0.75, 0.25, 0.10, 0.03
+CASE_TAG_SHARE = 0.30
 
 
 @dataclass(frozen=True)
@@ -45,6 +68,7 @@ class SyntheticNote:
     links: tuple[tuple[str, str], ...]
     summary: str
     body: str
+    shape: Shape
 
 
 # --- the notes -------------------------------------------------------------------------------
@@ -57,23 +81,52 @@ def make_notes(n: int, seed: int) -> list[SyntheticNote]:
 def make_note(index: int, rng: random.Random) -> SyntheticNote:
     method = rng.choice(vocab.METHOD_PREFIXES) + rng.choice(vocab.METHOD_SUFFIXES)
     task = rng.choice(vocab.TASKS)
+    shape = _shape(index, rng)
     title = _title(rng, method, task)
+    if shape.cjk_title:
+        title = blocks.cjk_title(rng, shape.language, method)
     day = FIRST_DATE + timedelta(days=rng.randrange(DAYS))
     arxiv = f"{day:%y%m}.{rng.randrange(1, 30000):05d}"
     repo = f"https://github.com/{rng.choice(vocab.GITHUB_ORGS)}/{method.lower()}"
+    authors = tuple(blocks.cjk_author(rng, shape.language) if shape.cjk_authors
+                    else _author(rng) for _ in range(rng.randint(2, 8)))
+    tags = _popular_sample(rng, vocab.TAGS, rng.randint(2, 5))
+    if rng.random() < CASE_TAG_SHARE:
+        tags += (rng.choice(rng.choice(vocab.CASE_TAG_GROUPS)),)
+    summary = _fill(rng, rng.choice(vocab.SENTENCES), method, task)
+    if shape.language != "en":
+        summary = blocks.cjk_sentence(rng, shape.language, method)
     return SyntheticNote(
-        slug=f"{slugify(title)}-{index}",
+        # CJK titles slug to little or nothing; the index keeps every slug unique and non-empty.
+        slug=f"{slugify(title) or 'note'}-{index}",
         title=title,
         date=day.isoformat(),
         venue=_venue(rng, day.year),
-        authors=tuple(_author(rng) for _ in range(rng.randint(2, 8))),
+        authors=authors,
         arxiv=arxiv,
         task=task,
         categories=tuple(rng.sample(vocab.CATEGORIES, rng.randint(1, 2))),
-        tags=_popular_sample(rng, vocab.TAGS, rng.randint(2, 5)),
+        tags=tags,
         links=(("paper", f"https://arxiv.org/abs/{arxiv}"), ("code", repo)),
-        summary=_fill(rng, rng.choice(vocab.SENTENCES), method, task),
-        body=_body(rng, index, method, task, arxiv, repo),
+        summary=summary,
+        body=_body(rng, shape, method, task, arxiv, repo),
+        shape=shape,
+    )
+
+
+def _shape(index: int, rng: random.Random) -> Shape:
+    draw = rng.random()
+    language = "zh" if draw < ZH_SHARE else "ko" if draw < ZH_SHARE + KO_SHARE else "en"
+    cjk = language != "en"
+    return Shape(
+        language=language,
+        cjk_title=cjk and rng.random() < 0.5,
+        cjk_authors=cjk and rng.random() < 0.5,
+        # The first note always has a table: run.py checks every tool's page of it shows one.
+        tables=rng.choice([1, 1, 2]) if index == 0 or rng.random() < TABLE_SHARE else 0,
+        mermaid=rng.random() < MERMAID_SHARE,
+        heavy_math=rng.random() < HEAVY_MATH_SHARE,
+        long=rng.random() < LONG_SHARE,
     )
 
 
@@ -117,34 +170,45 @@ def slugify(text: str) -> str:
 # --- the body --------------------------------------------------------------------------------
 
 
-def _body(rng: random.Random, index: int, method: str, task: str, arxiv: str,
+def _body(rng: random.Random, shape: Shape, method: str, task: str, arxiv: str,
           repo: str) -> str:
-    """600-1,500 words in 4-6 sections, with code, inline and display math, links, and a
-    table in every fifth note."""
+    """600-1,500 words (5,000-10,000 for a long note) in 4-9 sections, with code, inline and
+    display math, links, and what the note's shape adds: tables, a mermaid diagram, a
+    derivation, Chinese or Korean paragraphs."""
     optional = [t for t in vocab.SECTION_TITLES if t not in ("Method", "Results")]
-    chosen = {"Method", "Results", *rng.sample(optional, rng.randint(2, 4))}
+    extra = len(optional) if shape.long else rng.randint(2, 4)
+    chosen = {"Method", "Results", *rng.sample(optional, extra)}
     titles = [t for t in vocab.SECTION_TITLES if t in chosen]
     count = len(titles)
     sections: list[list[str]] = [[] for _ in titles]
     method_blocks = [_math_paragraph(rng), _display_math(rng), _code_block(rng, method)]
+    if shape.mermaid:
+        method_blocks.append(blocks.mermaid_block(rng, shape.language))
+    if shape.heavy_math:
+        method_blocks += blocks.heavy_math_blocks(rng)
     sections[titles.index("Method")] += method_blocks
-    if index % 5 == 0:
-        sections[titles.index("Results")].append(_table(rng, method))
+    for _ in range(shape.tables):
+        sections[titles.index("Results")].append(_table(rng, method, shape.language))
     sections[-1].append(_links_paragraph(rng, method, arxiv, repo))
     # The last paragraph overshoots the target by up to ~80 words; 1,420 keeps notes under 1,500.
-    target, words = rng.randint(600, 1420), sum(_words(b) for s in sections for b in s)
+    target = rng.randint(5000, 9900) if shape.long else rng.randint(600, 1420)
+    words = sum(_words(b) for s in sections for b in s)
     turn = 0
     while words < target:
-        paragraph = _paragraph(rng, method, task)
+        paragraph = _paragraph(rng, method, task, shape.language)
         sections[turn % count].insert(turn // count, paragraph)
         words += _words(paragraph)
         turn += 1
-    return "\n\n".join(f"## {title}\n\n" + "\n\n".join(blocks)
-                       for title, blocks in zip(titles, sections, strict=True)) + "\n"
+    return "\n\n".join(f"## {_section_title(shape.language, title)}\n\n" + "\n\n".join(parts)
+                       for title, parts in zip(titles, sections, strict=True)) + "\n"
+
+
+def _section_title(language: str, title: str) -> str:
+    return title if language == "en" else blocks.cjk_section_title(language, title)
 
 
 def _words(block: str) -> int:
-    return len(block.split())
+    return len(block.split()) + blocks.cjk_chars(block) // 2
 
 
 def _fill(rng: random.Random, pattern: str, method: str, task: str) -> str:
@@ -155,7 +219,10 @@ def _fill(rng: random.Random, pattern: str, method: str, task: str) -> str:
         metric=rng.choice(vocab.METRICS), method=method, task=task)
 
 
-def _paragraph(rng: random.Random, method: str, task: str) -> str:
+def _paragraph(rng: random.Random, method: str, task: str, language: str = "en") -> str:
+    # In a Chinese or Korean note, about two paragraphs in three are in that language.
+    if language != "en" and rng.random() < 0.65:
+        return blocks.cjk_paragraph(rng, language, method, rng.random() < 0.3)
     sentences = [_fill(rng, rng.choice(vocab.SENTENCES), method, task)
                  for _ in range(rng.randint(3, 7))]
     if rng.random() < 0.3:
@@ -219,9 +286,10 @@ def _code_block(rng: random.Random, method: str) -> str:
     return "\n".join(lines)
 
 
-def _table(rng: random.Random, method: str) -> str:
+def _table(rng: random.Random, method: str, language: str = "en") -> str:
     dataset, metric = rng.choice(vocab.DATASETS), rng.choice(vocab.METRICS)
-    rows = ["| Method | " + f"{dataset} {metric} | Params (M) |", "|---|---:|---:|"]
+    first, last = blocks.table_headings(language)
+    rows = [f"| {first} | {dataset} {metric} | {last} |", "|---|---:|---:|"]
     base = rng.uniform(40, 80)
     for name in ["Baseline", "Prior work", "Larger baseline", method][-rng.randint(2, 4):]:
         base += rng.uniform(0.2, 3)

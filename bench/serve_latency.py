@@ -1,10 +1,11 @@
 """Save-to-browser latency of `digestif serve`: how long from writing a note to an open page in
 headless Chromium showing the change, with no reload by this script.
 
-    python bench/serve_latency.py SITE_DIR [--rounds 5]
+    python bench/serve_latency.py SITE_DIR [--rounds 5] [--engine commonmark]
 
 Needs Debian's chromium and chromium-driver and selenium (pip install -e '.[test]'). Run by
-hand, like the rest of bench/; it restores the note it edits.
+hand, like the rest of bench/; it restores the note it edits, and site.toml when --engine
+set ``[markdown] engine`` in it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+import site_toml
 from selenium import webdriver
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,30 +33,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("site", type=Path)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--engine", help="Markdown engine, set as [markdown] engine in the "
+                        "site's site.toml for the run (default: whatever site.toml says)")
     args = parser.parse_args()
-    note = sorted((args.site / "content").rglob("*.md"))[-1]
-    original = note.read_text(encoding="utf-8")
-    server, url, rebuilds = start_server(args.site)
-    profile = tempfile.mkdtemp()
-    driver = start_browser(profile)
+    config = args.site / "site.toml"
+    config_bytes = config.read_bytes()
+    if args.engine:
+        config.write_text(site_toml.set_key(config_bytes.decode("utf-8"), "markdown", "engine",
+                                            args.engine), encoding="utf-8")
     try:
-        driver.get(f"{url}papers/{note.stem}/")
-        latencies = [edit_and_wait(driver, note, original, i) for i in range(args.rounds)]
+        latencies, rebuilds = measure_site(args.site, args.rounds)
     finally:
-        driver.quit()
+        config.write_bytes(config_bytes)
+    report(args.site, latencies, rebuilds, args.engine)
+
+
+def measure_site(site: Path, rounds: int) -> tuple[list[float], list[float]]:
+    note = sorted((site / "content").rglob("*.md"))[-1]
+    original = note.read_text(encoding="utf-8")
+    server, url, rebuilds = start_server(site)
+    profile = tempfile.mkdtemp()
+    try:
+        driver = start_browser(profile)
+        try:
+            driver.get(f"{url}papers/{note.stem}/")
+            latencies = [edit_and_wait(driver, note, original, i) for i in range(rounds)]
+        finally:
+            driver.quit()
+    finally:
         server.terminate()
         server.wait()
         shutil.rmtree(profile, ignore_errors=True)
         note.write_text(original, encoding="utf-8")
-    report(args.site, latencies, rebuilds)
+    return latencies, rebuilds
 
 
 def start_server(site: Path) -> tuple[subprocess.Popen, str, list[float]]:
     server = subprocess.Popen([sys.executable, "-m", "digestif", "serve", str(site), "--port",
                                "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    while not (found := re.search(r"serving (http://\S+)", server.stdout.readline())):
+    said: list[str] = []
+    while not (found := re.search(r"serving (http://\S+)", line := server.stdout.readline())):
+        said.append(line)
         if server.poll() is not None:
-            sys.exit("digestif serve did not start")
+            sys.exit("digestif serve did not start:\n" + "".join(said[-20:]))
     rebuilds: list[float] = []
 
     def read_rebuild_lines() -> None:
@@ -92,9 +113,11 @@ def edit_and_wait(driver: webdriver.Chrome, note: Path, original: str, round_: i
     return latency
 
 
-def report(site: Path, latencies: list[float], rebuilds: list[float]) -> None:
+def report(site: Path, latencies: list[float], rebuilds: list[float], engine: str | None,
+           ) -> None:
     median = statistics.median(latencies)
-    print(f"{site.name}: save to screen median {median:.2f} s (min {min(latencies):.2f}, "
+    name = f"{site.name} ({engine})" if engine else site.name
+    print(f"{name}: save to screen median {median:.2f} s (min {min(latencies):.2f}, "
           f"max {max(latencies):.2f}) over {len(latencies)} edits; rebuilds took "
           f"{', '.join(f'{s:.2f}' for s in rebuilds)} s")
 

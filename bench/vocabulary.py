@@ -110,3 +110,10 @@ SENTENCES = [
     "Unlike {method}, the approach needs no {adj} {noun} at test time.",
     "The authors release code and checkpoints, which makes the {task} results easy to check.",
 ]
+
+# Tags that real vaults spell differently from note to note ("LLM" on one, "llm" on another):
+# each spelling of a group has the same slug, so every tool must make one tag page of them.
+CASE_TAG_GROUPS = [
+    ("LLM", "llm", "Llm"), ("RLHF", "rlhf"), ("ViT", "vit", "VIT"), ("NeRF", "nerf", "Nerf"),
+    ("Diffusion", "diffusion"), ("MoE", "moe"), ("CLIP", "clip", "Clip"), ("LoRA", "lora"),
+]
