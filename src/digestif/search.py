@@ -7,44 +7,65 @@ left out), ``data-pagefind-weight`` ranks titles above text, ``data-pagefind-met
 ``data-pagefind-filter`` carry venue, date, category and year. Each page's ``lang`` picks the
 language index, so Korean, Japanese and Chinese notes get their own word splitting.
 
-Pagefind reads the finished pages and writes its bundle into a staging folder the writer hands
-out (:func:`digestif.writer.write_site`); the writer then moves it into place, before the atomic
-swap of a full build, or under the dev server's lock. Nothing here writes under the output
-folder. A Pagefind that is missing or fails costs a warning, never the build.
+The writer hands out a staging folder (:func:`digestif.writer.write_site`) and moves what is
+written there into place, before the atomic swap of a full build, or under the dev server's
+lock. Nothing here writes under the output folder. A Pagefind that is missing or fails costs a
+warning, never the build.
 
-Pagefind runs as its command-line program rather than through ``pagefind.index.PagefindIndex``:
-that asyncio service waits forever for a reply if the binary dies mid-request, while a
-subprocess gives an exit code, its error text and a timeout.
+Pages reach Pagefind from memory, through ``pagefind --service``
+(:mod:`digestif.pagefind_service`); only the pages this build did not render are read from
+the output. Pagefind cannot update an index, so any change to what is indexed means indexing
+every note page again (about 3.5 s of CPU per 1,000 notes of 1,000 words). What each note page
+gives Pagefind is fingerprinted (:func:`indexed_fingerprint`), and the bundle carries the
+fingerprint of the whole set (:data:`INDEX_MARKER`): a build whose indexed text did not change
+leaves the bundle in place, or carries it into the new output folder, without running Pagefind.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
+import os
+import pickle
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import SearchConfig, SiteConfig
+from .digests import fingerprint
 from .errors import Problem
+from .pagefind_service import PagefindService, ServiceFailed
 
 if TYPE_CHECKING:
-    from .model import Site
+    from .writer import Generate
 
 log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
 """Where the index and Pagefind's JavaScript go, relative to the output folder."""
+INDEX_MARKER = ".digestif-index"
+"""In the bundle: the fingerprint of the pages it indexes, so a build can tell it is current."""
 # Parts of a note article that are navigation or labels rather than what the note says.
 EXCLUDED_SELECTORS = (".toc", ".badges", ".anchor")
 TIMEOUT_SECONDS = 600
 INSTALL_HINT = ("install it with pip install 'pagefind[extended]', or set enabled = false under "
                 "[search] in site.toml")
+# Bump when what a page's fingerprint covers changes.
+FINGERPRINT_FORMAT = 1
+# Besides data-pagefind-body, what Pagefind reads anywhere on a page: the default title (the
+# first h1) and image (the first img), and explicit metadata, filters and sort keys.
+_PAGE_WIDE = ("[data-pagefind-meta], [data-pagefind-filter], [data-pagefind-sort], "
+              "[data-pagefind-default-meta]")
+_LEFT_OUT = ", ".join(("[data-pagefind-ignore]", *EXCLUDED_SELECTORS))
+# Per-page fingerprints of this many recent bundles are kept in the build cache (the dev
+# server's index may be a build or two behind its pages).
+KEEP_FINGERPRINT_FILES = 3
 
 
 @dataclass(frozen=True)
@@ -58,12 +79,23 @@ class IndexStats:
     seconds: float
 
 
+@dataclass(frozen=True)
+class IndexPlan:
+    """What a build does about search: ``generate`` fills the bundle's staging folder (None:
+    leave the bundle as it is); ``job`` is the indexing, when the indexed text changed."""
+
+    generate: Generate | None = None
+    job: SearchJob | None = None
+
+
 class SearchIndexer:
     """Builds the search index of one build; collects its warnings instead of failing."""
 
     def __init__(self, config: SiteConfig):
         self.warnings: list[Problem] = []
         self.stats: IndexStats | None = None
+        self.reused = False
+        """The indexed text did not change: the previous bundle was kept, Pagefind not run."""
         self.executable = find_pagefind() if config.search.enabled else None
         if config.search.enabled and self.executable is None:
             self._warn(f"Pagefind was not found; the site was built without search: "
@@ -77,11 +109,33 @@ class SearchIndexer:
     def enabled(self) -> bool:
         return self.executable is not None
 
-    def job(self, site: Site) -> SearchJob | None:
-        """The indexing of ``site``'s pages, or None when there is nothing to do."""
-        if not self.enabled or not site.notes:
-            return None
-        return SearchJob(self.executable, note_glob(site.config))
+    def prepare(self, pages: Iterable[str], rendered: Mapping[str, str | bytes], out_dir: Path,
+                in_place: bool, cache_dir: Path | None) -> IndexPlan:
+        """What to do about the index of the note pages ``pages`` (output paths): those in
+        ``rendered`` are this build's, the others are still in ``out_dir`` as the last build
+        wrote them. ``in_place``: the writer updates ``out_dir`` rather than replacing it.
+        ``cache_dir`` keeps each page's fingerprint (None: no build cache)."""
+        pages = sorted(pages)
+        if not self.enabled or not pages:
+            return IndexPlan()
+        began = time.perf_counter()
+        previous = bundle_fingerprint(out_dir / BUNDLE_DIR)
+        known = _load_fingerprints(cache_dir, previous) if previous else {}
+        contents = {path: _text(rendered[path]) for path in pages if path in rendered}
+        pages_fps = {path: indexed_fingerprint(contents[path]) if path in contents
+                     else known.get(path) or _fingerprint_file(out_dir / path)
+                     for path in pages}
+        current = self._site_fingerprint(pages_fps)
+        if cache_dir is not None:
+            _save_fingerprints(cache_dir, current, pages_fps)
+        log.debug("search: fingerprinted %d pages (%d rendered) in %.3f s", len(pages),
+                  len(contents), time.perf_counter() - began)
+        if current == previous:
+            self.reused = True
+            log.debug("search: the indexed text did not change; the index is kept")
+            return IndexPlan() if in_place else IndexPlan(generate=_carry(out_dir / BUNDLE_DIR))
+        job = SearchJob(self.executable, tuple(pages), current, contents)
+        return IndexPlan(generate=lambda folder, stage: self.index(job, folder, stage), job=job)
 
     def index(self, job: SearchJob, folder: Path, stage: Path) -> bool:
         """Run ``job``; True when ``stage`` holds a complete bundle, else a warning (the writer
@@ -94,6 +148,14 @@ class SearchIndexer:
             return False
         return True
 
+    def _site_fingerprint(self, pages: Mapping[str, str | None]) -> str | None:
+        if None in pages.values():
+            return None  # a page that could not be read: index afresh
+        binary = self.executable.stat() if self.executable.exists() else None
+        return fingerprint(FINGERPRINT_FORMAT, str(self.executable),
+                           binary and (binary.st_size, binary.st_mtime_ns), EXCLUDED_SELECTORS,
+                           sorted(pages.items()))
+
     def _warn(self, message: str) -> None:
         if not self.warnings:  # one warning per build is enough to act on
             self.warnings.append(Problem("search", message, warning=True))
@@ -105,40 +167,50 @@ class SearchFailed(Exception):
 
 @dataclass(frozen=True)
 class SearchJob:
-    """Index the pages of a finished site into a staging folder (picklable: the dev server's
-    build worker hands it to the server)."""
+    """Index note pages into a staging folder (picklable: the dev server's build worker hands
+    it to the server, without ``contents``, which are then read from the live folder)."""
 
     executable: Path
-    glob: str
+    pages: tuple[str, ...]
+    """Output paths of the pages to index."""
+    fingerprint: str | None = None
+    """Of what the pages give Pagefind; written into the bundle."""
+    contents: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """Pages this build rendered, in memory; the others are read from the site folder."""
+
+    def without_contents(self) -> SearchJob:
+        return dataclasses.replace(self, contents={})
 
     def run(self, folder: Path, stage: Path,
             started: Callable[[subprocess.Popen], object] | None = None) -> IndexStats:
-        """Index ``folder``'s pages into the empty folder ``stage``; raises SearchFailed.
-        ``started`` is told the running process (the dev server ends it when it stops)."""
+        """Index the pages (those not in memory read from ``folder``) into the empty folder
+        ``stage``; raises SearchFailed. ``started`` is told the running process (the dev
+        server ends it when it stops)."""
         began = time.perf_counter()
-        command = [str(self.executable), "--site", ".", "--output-path", str(stage.resolve()),
-                   "--glob", self.glob, "--exclude-selectors", ", ".join(EXCLUDED_SELECTORS),
-                   "--quiet"]
         try:
-            # cwd is the site folder, so no pagefind.toml of whoever runs the build applies.
-            with subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) as process:
-                if started is not None:
-                    started(process)
-                try:
-                    out, err = process.communicate(timeout=TIMEOUT_SECONDS)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    raise SearchFailed(f"{self.executable} took over {TIMEOUT_SECONDS} s") \
-                        from None
-        except OSError as exc:
-            raise SearchFailed(f"{self.executable} could not run: {exc}") from None
-        if process.returncode != 0 or not (stage / "pagefind.js").is_file():
-            raise SearchFailed(f"{self.executable} exited with status {process.returncode}: "
-                               f"{_last_lines(err or out)}")
+            with PagefindService(self.executable, stage, TIMEOUT_SECONDS, started) as service:
+                index = service.new_index({"exclude_selectors": list(EXCLUDED_SELECTORS)})
+                service.add_files(index, ((page_url(path), self._html(folder, path))
+                                          for path in self.pages))
+                bundle = service.get_files(index)
+        except ServiceFailed as exc:
+            raise SearchFailed(str(exc)) from None
+        _write_bundle(stage, bundle)
+        if not (stage / "pagefind.js").is_file():
+            raise SearchFailed(f"{self.executable} wrote no pagefind.js")
+        if self.fingerprint:
+            (stage / INDEX_MARKER).write_text(self.fingerprint + "\n", encoding="utf-8")
         stats = measure(stage, time.perf_counter() - began)
         log.debug("search: %s", stats)
         return stats
+
+    def _html(self, folder: Path, path: str) -> str:
+        if path in self.contents:
+            return self.contents[path]
+        try:
+            return (folder / path).read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise SearchFailed(f"{path} could not be read: {exc.strerror}") from None
 
 
 def find_pagefind() -> Path | None:
@@ -156,12 +228,42 @@ def find_pagefind() -> Path | None:
         return None
 
 
-def note_glob(config: SiteConfig) -> str:
-    """The files note pages are written to, as a Pagefind glob: ``/papers/{slug}/`` ->
-    ``papers/*/index.html``. Pagefind then parses no list page, and ``data-pagefind-body``
-    still decides what is indexed."""
-    pattern = config.permalinks.note.format(slug="*", year="*", month="*", day="*").lstrip("/")
-    return pattern + "index.html" if pattern.endswith("/") or not pattern else pattern
+def page_url(path: str) -> str:
+    """The result URL Pagefind gives a page at ``path``: ``papers/x/index.html`` ->
+    ``/papers/x/`` (the search script adds the site's base path)."""
+    return "/" + (path.removesuffix("index.html") if path.split("/")[-1] == "index.html"
+                  else path)
+
+
+def indexed_fingerprint(html: str) -> str:
+    """A fingerprint of what Pagefind reads from a page: its language, the
+    ``data-pagefind-body`` elements (the whole body when there is none) without what is left
+    out of the index, the first heading and image, and metadata, filters and sort keys
+    anywhere. Navigation, related notes, the footer and the ignored parts of the article do not
+    count: a change there does not need a new index."""
+    from selectolax.lexbor import LexborHTMLParser
+    tree = LexborHTMLParser(html)
+    root = tree.root
+    parts = [(root.attributes.get("lang") or "") if root is not None else ""]
+    parts += [(node.html or "") if node is not None else "" for node in
+              (tree.css_first("h1"), tree.css_first("img"))]
+    parts += [node.html or "" for node in tree.css(_PAGE_WIDE)]
+    bodies = tree.css("[data-pagefind-body]") or ([tree.body] if tree.body else [])
+    for body in bodies:
+        for left_out in body.css(_LEFT_OUT):
+            left_out.decompose()
+        parts.append(body.html or "")
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+def bundle_fingerprint(bundle: Path) -> str | None:
+    """The fingerprint a complete bundle was made for (None: no bundle, or an unknown one)."""
+    try:
+        text = (bundle / INDEX_MARKER).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if text and (bundle / "pagefind.js").is_file() else None
 
 
 def measure(bundle: Path, seconds: float) -> IndexStats:
@@ -173,6 +275,79 @@ def measure(bundle: Path, seconds: float) -> IndexStats:
                       bytes=sum(path.stat().st_size for path in files), seconds=seconds)
 
 
-def _last_lines(text: str, count: int = 3) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return " ".join(lines[-count:]) or "no message"
+def _carry(bundle: Path) -> Generate:
+    """Fill a staging folder with the bundle already live (hard links where the file system
+    allows: Pagefind's files are never changed in place, only replaced with the folder)."""
+    def carry(folder: Path, stage: Path) -> bool:
+        for source in bundle.rglob("*"):
+            target = stage / source.relative_to(bundle)
+            if source.is_dir():
+                target.mkdir(exist_ok=True)
+                continue
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copy2(source, target)
+        return True
+    return carry
+
+
+def _write_bundle(stage: Path, files: list[tuple[str, bytes]]) -> None:
+    for name, data in files:
+        path = (stage / name).resolve()
+        if not path.is_relative_to(stage.resolve()):
+            raise SearchFailed(f"Pagefind named a file outside its bundle: {name}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _text(content: str | bytes) -> str:
+    return content if isinstance(content, str) else content.decode("utf-8", "replace")
+
+
+def _fingerprint_file(path: Path) -> str | None:
+    try:
+        return indexed_fingerprint(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+
+
+def _fingerprints_path(cache_dir: Path, site_fingerprint: str) -> Path:
+    return cache_dir / f"search-{site_fingerprint[:16]}.fingerprints"
+
+
+def _load_fingerprints(cache_dir: Path | None, site_fingerprint: str) -> dict[str, str]:
+    """Page -> fingerprint of the bundle made for ``site_fingerprint`` ({} if not cached)."""
+    if cache_dir is None:
+        return {}
+    try:
+        with _fingerprints_path(cache_dir, site_fingerprint).open("rb") as stream:
+            data = pickle.load(stream)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return {}
+    return data.get("pages", {}) if isinstance(data, dict) and \
+        data.get("fingerprint") == site_fingerprint else {}
+
+
+def _save_fingerprints(cache_dir: Path, site_fingerprint: str | None,
+                       pages: Mapping[str, str | None]) -> None:
+    """Keep each page's fingerprint beside the build cache, named by the bundle's: the next
+    build fingerprints only the pages it renders. Failing to save costs speed, not search."""
+    if site_fingerprint is None:
+        return
+    path = _fingerprints_path(cache_dir, site_fingerprint)
+    try:
+        if path.exists():
+            os.utime(path)  # still in use: kept among the newest
+            return
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".tmp{os.getpid()}")
+        with partial.open("wb") as stream:
+            pickle.dump({"fingerprint": site_fingerprint, "pages": dict(pages)}, stream,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)
+        older = sorted(cache_dir.glob("search-*.fingerprints"), key=lambda p: p.stat().st_mtime_ns)
+        for old in older[:-KEEP_FINGERPRINT_FILES]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
