@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from conftest import copy_site, parse_html, write_note
 from conftest import search_fragments as fragments
 from digestif import search
 from digestif.build import BuildOptions, build
+from digestif.config import Permalinks, SiteConfig
 from digestif.writer import prepare_generated, write_site
 
 NOTE_URLS = {"/repo/papers/lora/", "/repo/papers/flashattention/",
@@ -169,7 +171,7 @@ def _failing_binary(folder: Path, kind: str) -> Path:
     path = folder / "pagefind"
     if kind == "crashes":
         # Leaves half a bundle behind, then fails, like a crash mid-write.
-        path.write_text("#!/bin/sh\nmkdir -p fragment\necho 'disk full' >&2\nexit 3\n")
+        path.write_text("#!/bin/sh\nmkdir -p \"$4/fragment\"\necho 'disk full' >&2\nexit 3\n")
         path.chmod(path.stat().st_mode | stat.S_IXUSR)
     else:
         path.write_text("not a program")
@@ -205,8 +207,7 @@ def test_indexing_over_an_old_bundle_leaves_no_stale_chunks(indexed, tmp_path):
     page.write_text(page.read_text(encoding="utf-8").replace("Verdict", "Zyzzyva"),
                     encoding="utf-8")
     indexer = search.SearchIndexer(result.config)
-    pages = tuple(str(path.relative_to(folder)) for path in folder.glob("papers/*/index.html"))
-    job = search.SearchJob(indexer.executable, pages)  # read from the folder, as the server does
+    job = search.SearchJob(indexer.executable, search.note_glob(result.config))
     install = prepare_generated(folder, "pagefind", functools.partial(indexer.index, job))
     assert "Zyzzyva" not in fragments(folder)["/papers/lora/"]["content"], "not live yet"
     install()
@@ -259,31 +260,29 @@ def test_a_site_without_notes_builds_without_an_index_or_a_warning(tmp_path):
     assert not (result.config.output_path / "pagefind").exists()
 
 
-@pytest.mark.parametrize(("path", "url"), [
-    ("papers/lora/index.html", "/papers/lora/"),
-    ("index.html", "/"),
-    ("notes/lora.html", "/notes/lora.html"),
-    ("notes/myindex.html", "/notes/myindex.html"),
+@pytest.mark.parametrize(("pattern", "glob"), [
+    ("/papers/{slug}/", "papers/*/index.html"),
+    ("/{year}/{month}/{day}/{slug}/", "*/*/*/*/index.html"),
+    ("/notes/{slug}.html", "notes/*.html"),
 ])
-def test_results_link_to_the_url_a_page_is_served_at(path, url):
-    assert search.page_url(path) == url
-
-
-class CountedService(search.PagefindService):
-    """The real Pagefind service, counting how often a build starts it."""
-
-    started = 0
-
-    def __init__(self, *args, **kwargs):
-        type(self).started += 1
-        super().__init__(*args, **kwargs)
+def test_pagefind_reads_only_the_files_note_pages_are_written_to(pattern, glob):
+    config = SiteConfig(permalinks=Permalinks(note=pattern))
+    assert search.note_glob(config) == glob
 
 
 @pytest.fixture
 def counted(monkeypatch):
-    CountedService.started = 0
-    monkeypatch.setattr(search, "PagefindService", CountedService)
-    return CountedService
+    """Counts the Pagefind runs of the builds that follow."""
+    runs = []
+
+    class CountedPopen(subprocess.Popen):
+        def __init__(self, command, *args, **kwargs):
+            if "--output-path" in command:
+                runs.append(command)
+            super().__init__(command, *args, **kwargs)
+
+    monkeypatch.setattr(search.subprocess, "Popen", CountedPopen)
+    return runs
 
 
 def bundle_files(out: Path) -> dict[str, tuple[int, int]]:
@@ -305,7 +304,7 @@ def test_an_edit_is_found_by_search_after_a_rebuild_and_the_old_words_are_gone(t
     assert result.rendered < 38, "an incremental build, in place"
     text = fragments(out)["/papers/lora/"]["content"]
     assert "two quokka matrices" in text and "two thin matrices" not in text
-    assert result.search.pages == len(NOTE_URLS) and counted.started == 2
+    assert result.search.pages == len(NOTE_URLS) and len(counted) == 2
 
 
 @needs_pagefind
@@ -326,7 +325,7 @@ def test_a_build_that_changes_no_indexed_text_keeps_the_bundle_without_pagefind(
                     encoding="utf-8")
     result = build(site, BuildOptions())
     assert "Renamed" in (out / "papers" / "lora" / "index.html").read_text(encoding="utf-8")
-    assert result.search is None and counted.started == 1
+    assert result.search is None and len(counted) == 1
     assert {path: size for path, (_, size) in bundle_files(out).items()} == \
         {path: size for path, (_, size) in before.items()}, "carried into the new folder"
     assert fragments(out) == records
@@ -334,7 +333,7 @@ def test_a_build_that_changes_no_indexed_text_keeps_the_bundle_without_pagefind(
     note.write_text(note.read_text(encoding="utf-8") + "\nA note on wombats.\n",
                     encoding="utf-8")
     result = build(site, BuildOptions())
-    assert "wombats" in fragments(out)["/papers/lora/"]["content"] and counted.started == 2
+    assert "wombats" in fragments(out)["/papers/lora/"]["content"] and len(counted) == 2
 
 
 @needs_pagefind
@@ -347,5 +346,5 @@ def test_an_index_made_for_other_pages_is_not_kept(tmp_path, counted):
     (site / "static").mkdir()
     (site / "static" / "extra.css").write_text("p { margin: 0 }\n", encoding="utf-8")
     result = build(site, BuildOptions())
-    assert counted.started == 2 and result.search.pages == len(NOTE_URLS)
+    assert len(counted) == 2 and result.search.pages == len(NOTE_URLS)
     assert search.bundle_fingerprint(out / "pagefind") not in (None, "0123")

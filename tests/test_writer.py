@@ -83,10 +83,14 @@ def test_only_the_writer_writes_under_the_output_folder(site_copy, watched_outpu
     build(site, BuildOptions())  # in place this time, and the search index replaced
     build(site, BuildOptions(search_later=True)).index_search  # noqa: B018 - the job only
     assert seen["strangers"] == []
-    # Pagefind is told its staging folder over its pipe; it runs there, outside the output.
-    indexed = [c for c in seen["commands"] if "--service" in c]
+    out = str(site / "_site")
+    indexed = [c for c in seen["commands"] if "--output-path" in c]
     if find_pagefind() is not None:
         assert len(indexed) == 2, "both builds indexed their pages for search"
+    for command in indexed:
+        if "--output-path" in command:
+            staged = command[command.index("--output-path") + 1]
+            assert not staged.startswith(out + os.sep), "Pagefind writes outside the output"
 
 
 def test_the_watch_sees_a_stranger_writing(site_copy, watched_output):

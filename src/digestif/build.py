@@ -349,7 +349,7 @@ def _write(config: SiteConfig, files: dict[str, bytes | str], copies: dict[str, 
     notes = [path for path, producer in plan.paths.items() if producer.kind == NOTE]
     index = search.prepare(notes, files, config.output_path, in_place,
                            config.site_dir / CACHE_DIR if layer.use_cache else None)
-    later = index.job.without_contents() if search_later and index.job is not None else None
+    later = index.job if search_later and index.job is not None else None
     generated = {BUNDLE_DIR: index.generate} if index.generate and later is None else {}
     if in_place:
         kept = plan.paths.keys() - files.keys() - copies.keys()
