@@ -57,6 +57,8 @@ class Link:
     line: int | None
     wiki: bool = False
     """The build's ``class="wikilink"``: written as ``[[slug]]`` in a note."""
+    position: int = -1
+    """Its place among the links of its page (for :class:`LinkLines`); -1 in a feed."""
 
 
 @dataclass
@@ -69,6 +71,10 @@ class PageScan:
     """Why the file could not be read (XML that is not well-formed…)."""
     liquid: list[tuple[int, str]] = field(default_factory=list)
     """(page line, text) of Liquid left in the page's text, outside code."""
+    path: str = ""
+    """The file scanned, to find the lines of reported links in."""
+    text: str = field(default="", repr=False)
+    """The text scanned, when it came from no file."""
 
 
 @dataclass
@@ -118,36 +124,52 @@ class CheckReport:
     problems: list[LinkProblem]
     external: dict[str, list[tuple[str, Link]]]
     """External URL -> the (page, link) pairs that use it."""
+    lines: LinkLines | None = None
+    """Finds the page line of a link (scans carry none)."""
 
 
 # --- reading the output ----------------------------------------------------------------------
 
 
+def _scan_element(scan: PageScan, tag: str, values: dict[str, str], line: int | None) -> None:
+    """What one start tag adds to a page's scan: ids, and the URLs the browser would load."""
+    if "id" in values:
+        scan.ids.add(values["id"])
+    if tag == "a" and "name" in values:
+        scan.ids.add(values["name"])
+    if tag == "meta":
+        key = values.get("property") or values.get("name")
+        if key in META_URL_KEYS and values.get("content"):
+            scan.links.append(Link(values["content"].strip(), line, position=len(scan.links)))
+        return
+    if tag == "link" and HOST_ONLY_RELS & set(values.get("rel", "").lower().split()):
+        return
+    wiki = "wikilink" in values.get("class", "").split()
+    for attribute in URL_ATTRIBUTES.get(tag, ()):
+        if attribute in values:
+            urls = _srcset_urls(values[attribute]) if attribute == "srcset" \
+                else [values[attribute].strip()]
+            scan.links.extend(Link(url, line, wiki, len(scan.links) + n)
+                              for n, url in enumerate(urls))
+
+
 class _PageParser(HTMLParser):
+    """The standard library's parser: slow, but it knows each tag's line. Used only to find
+    the line of a link that is reported."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.scan = PageScan()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value for name, value in attrs if value is not None}
-        if "id" in values:
-            self.scan.ids.add(values["id"])
-        if tag == "a" and "name" in values:
-            self.scan.ids.add(values["name"])
-        line = self.getpos()[0]
-        if tag == "meta":
-            key = values.get("property") or values.get("name")
-            if key in META_URL_KEYS and values.get("content"):
-                self.scan.links.append(Link(values["content"].strip(), line))
-            return
-        if tag == "link" and HOST_ONLY_RELS & set(values.get("rel", "").lower().split()):
-            return
-        wiki = "wikilink" in values.get("class", "").split()
-        for attribute in URL_ATTRIBUTES.get(tag, ()):
-            if attribute in values:
-                urls = _srcset_urls(values[attribute]) if attribute == "srcset" \
-                    else [values[attribute].strip()]
-                self.scan.links.extend(Link(url, line, wiki) for url in urls)
+        _scan_element(self.scan, tag, values, self.getpos()[0])
+
+
+# Elements that can carry an id or a checked URL: Lexbor finds them in one walk, in order.
+_SCANNED = ", ".join(["[id]", "a[name]", "meta[content]",
+                      *(f"{tag}[{name}]" for tag, names in URL_ATTRIBUTES.items()
+                        for name in names)])
 
 
 def _srcset_urls(srcset: str) -> list[str]:
@@ -155,13 +177,54 @@ def _srcset_urls(srcset: str) -> list[str]:
     return [part.split()[0] for part in srcset.split(",") if part.strip()]
 
 
-def scan_html(text: str) -> PageScan:
+def scan_html(text: str, path: str = "") -> PageScan:
+    """Ids and links of a page, parsed with Lexbor (selectolax), an HTML5 parser about ten
+    times faster than html.parser; links carry no line until one is reported
+    (:class:`LinkLines`)."""
+    from selectolax.lexbor import LexborHTMLParser
+    scan = PageScan(path=path, text="" if path else text)
+    for node in LexborHTMLParser(text).css(_SCANNED):
+        values = {name: value for name, value in node.attributes.items() if value is not None}
+        _scan_element(scan, node.tag, values, None)
+    if "{{" in text or "{%" in text:  # rare: parse again only then
+        scan.liquid = find_liquid(text)
+    return scan
+
+
+def scan_html_with_lines(text: str) -> PageScan:
+    """As :func:`scan_html`, with each link's line, by the standard library's parser."""
     parser = _PageParser()
     parser.feed(text)
     parser.close()
-    if "{{" in text or "{%" in text:  # rare: parse again only then
-        parser.scan.liquid = find_liquid(text)
     return parser.scan
+
+
+class LinkLines:
+    """The line of a reported link, found by reading its page again with html.parser (which
+    knows lines, and meets the links in the same order); pages with nothing to report are
+    never read twice."""
+
+    def __init__(self, scans: dict[str, PageScan]):
+        self.scans = scans
+        self._links: dict[str, list[Link]] = {}
+
+    def __call__(self, page: str, link: Link) -> int | None:
+        if link.line is not None or link.position < 0:
+            return link.line
+        if page not in self._links:
+            self._links[page] = scan_html_with_lines(self._text(page)).links
+        found = self._links[page]
+        same = link.position < len(found) and found[link.position].url == link.url
+        return found[link.position].line if same else None
+
+    def _text(self, page: str) -> str:
+        scan = self.scans.get(page)
+        if scan is None or not scan.path:
+            return scan.text if scan is not None else ""
+        try:
+            return Path(scan.path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
 
 
 def scan_xml(data: bytes) -> PageScan:
@@ -187,7 +250,7 @@ def scan_file(path: str) -> PageScan:
     data = Path(path).read_bytes()
     if path.endswith(".xml"):
         return scan_xml(data)
-    return scan_html(data.decode("utf-8", errors="replace"))
+    return scan_html(data.decode("utf-8", errors="replace"), path)
 
 
 def scan_output(out_dir: Path) -> tuple[set[str], dict[str, PageScan]]:
@@ -304,6 +367,7 @@ def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
                   sources: NoteSources | None = None) -> CheckReport:
     """Check every link of every scanned file; one problem per broken target and note line."""
     resolver = _Resolver(base_url, files, scans)
+    lines = LinkLines(scans)
     sources = sources or NoteSources(Path("."), {})
     found: dict[tuple[str, str], list[LinkProblem]] = defaultdict(list)
     problems: list[LinkProblem] = []
@@ -319,11 +383,11 @@ def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
             if broken is not None:
                 source, line = sources.locate(page, link, broken)
                 found[(broken.key, broken.why)].append(
-                    LinkProblem(page, link.url, broken.why, link.line, source, line))
+                    LinkProblem(page, link.url, broken.why, lines(page, link), source, line))
     for occurrences in found.values():
         problems.extend(merge_occurrences(occurrences))
     problems.sort(key=lambda p: (p.source is None, p.source or "", p.line or 0, p.page))
-    return CheckReport(len(scans), links, problems, dict(resolver.external))
+    return CheckReport(len(scans), links, problems, dict(resolver.external), lines)
 
 
 LIQUID_PROBLEM = "Liquid "
@@ -510,7 +574,8 @@ def _check_external(report: CheckReport, config: SiteConfig, options: CheckOptio
         occurrences = []
         for page, link in report.external[result.url]:
             source, line = sources.locate(page, link, broken)
-            occurrences.append(LinkProblem(page, link.url, result.why, link.line, source, line))
+            page_line = report.lines(page, link) if report.lines else link.line
+            occurrences.append(LinkProblem(page, link.url, result.why, page_line, source, line))
         for problem in merge_occurrences(occurrences):
             if result.warning:
                 console.warning(str(problem))
