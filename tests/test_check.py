@@ -12,15 +12,9 @@ import pytest
 
 from conftest import snapshot, write_note
 from digestif.build import BuildOptions, build
-from digestif.check import (
-    NoteSources,
-    check_output,
-    find_problems,
-    scan_html,
-    scan_html_with_lines,
-    scan_xml,
-)
+from digestif.check import NoteSources, check_output, find_problems
 from digestif.check_external import CACHE_FILE, check_urls
+from digestif.check_scan import scan_html, scan_html_with_lines, scan_xml
 from digestif.cli import main
 
 BASE = "https://example.org/notes/"

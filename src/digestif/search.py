@@ -101,8 +101,6 @@ class SearchIndexer:
     def __init__(self, config: SiteConfig):
         self.warnings: list[Problem] = []
         self.stats: IndexStats | None = None
-        self.reused = False
-        """The indexed text did not change: the previous bundle was kept, Pagefind not run."""
         self.executable = find_pagefind() if config.search.enabled else None
         if config.search.enabled and self.executable is None:
             self._warn(f"Pagefind was not found; the site was built without search: "
@@ -138,7 +136,6 @@ class SearchIndexer:
         log.debug("search: fingerprinted %d pages (%d rendered) in %.3f s", len(pages),
                   len(contents), time.perf_counter() - began)
         if current == previous:
-            self.reused = True
             log.debug("search: the indexed text did not change; the index is kept")
             return IndexPlan() if in_place else IndexPlan(generate=_carry(out_dir / BUNDLE_DIR))
         job = SearchJob(self.executable, note_glob(self.config), current)
@@ -284,8 +281,9 @@ def _carry(bundle: Path) -> Generate:
         for source in bundle.rglob("*"):
             target = stage / source.relative_to(bundle)
             if source.is_dir():
-                target.mkdir(exist_ok=True)
+                target.mkdir(parents=True, exist_ok=True)
                 continue
+            target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.link(source, target)
             except OSError:
