@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import snapshot, write_note
-from digestif.check import NoteSources, check_output, find_problems, scan_html, scan_xml
+from digestif.build import BuildOptions, build
+from digestif.check import NoteSources, check_output, find_problems
 from digestif.check_external import CACHE_FILE, check_urls
+from digestif.check_scan import scan_html, scan_html_with_lines, scan_xml
 from digestif.cli import main
 
 BASE = "https://example.org/notes/"
@@ -175,6 +177,28 @@ def test_a_link_shared_by_many_pages_is_reported_once():
     assert len(problem.others) == 5
     assert str(problem) == ("p0/index.html:1 -> /notes/gone/ (no such file in the output: "
                             "gone/index.html; also on 5 other pages)")
+
+
+@pytest.mark.parametrize("name", ["broken", "example", "dialect"])
+def test_the_fast_parser_finds_what_html_parser_finds_in_the_same_order(site_copy, name):
+    """Pages are scanned with Lexbor, and a reported link's line is found by reading its page
+    again with html.parser: both must meet the same ids and links, in the same order."""
+    out = build(site_copy(name), BuildOptions()).config.output_path
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        fast, slow = scan_html(text), scan_html_with_lines(text)
+        assert fast.ids == slow.ids, page
+        assert [(link.url, link.wiki) for link in fast.links] == \
+            [(link.url, link.wiki) for link in slow.links], page
+
+
+def test_a_broken_link_the_template_wrote_is_reported_with_its_page_line():
+    page = "<!doctype html>\n<html>\n<head><title>t</title></head>\n<body>\n<p id=a>x</p>\n" \
+           '<a href="#a">fine</a>\n<img src="gone.png" alt="">\n</body></html>\n'
+    [problem] = find_problems(BASE, {"p/index.html"}, {"p/index.html": scan_html(page)}).problems
+    assert str(problem).startswith("p/index.html:7 -> gone.png (")
 
 
 def test_note_sources_name_the_line_the_link_was_written_on(tmp_path):

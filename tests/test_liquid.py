@@ -7,10 +7,10 @@ import pytest
 
 from conftest import parse_html, write_note
 from digestif.build import BuildOptions, build
-from digestif.check import CheckOptions, find_liquid, run_check
+from digestif.check import CheckOptions, run_check
 from digestif.console import Console
 from digestif.errors import BuildError
-from digestif.liquid import Context, resolve
+from digestif.liquid import Context, find_liquid, resolve
 
 
 def resolved(text: str, page: dict | None = None, **options) -> tuple[str, list]:

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,83 @@ def test_a_site_without_notes_builds_without_an_index_or_a_warning(tmp_path):
 def test_pagefind_reads_only_the_files_note_pages_are_written_to(pattern, glob):
     config = SiteConfig(permalinks=Permalinks(note=pattern))
     assert search.note_glob(config) == glob
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counts the Pagefind runs of the builds that follow."""
+    runs = []
+
+    class CountedPopen(subprocess.Popen):
+        def __init__(self, command, *args, **kwargs):
+            if "--output-path" in command:
+                runs.append(command)
+            super().__init__(command, *args, **kwargs)
+
+    monkeypatch.setattr(search.subprocess, "Popen", CountedPopen)
+    return runs
+
+
+def bundle_files(out: Path) -> dict[str, tuple[int, int]]:
+    bundle = out / "pagefind"
+    return {str(p.relative_to(bundle)): (p.stat().st_ino, p.stat().st_size)
+            for p in bundle.rglob("*") if p.is_file()}
+
+
+@needs_pagefind
+def test_an_edit_is_found_by_search_after_a_rebuild_and_the_old_words_are_gone(tmp_path, counted):
+    site = copy_site("search", tmp_path)
+    out = build(site, BuildOptions()).config.output_path
+    assert "two thin matrices" in fragments(out)["/papers/lora/"]["content"]
+    note = site / "content" / "papers" / "lora.md"
+    note.write_text(note.read_text(encoding="utf-8").replace("two thin matrices",
+                                                             "two quokka matrices"),
+                    encoding="utf-8")
+    result = build(site, BuildOptions())
+    assert result.rendered < 38, "an incremental build, in place"
+    text = fragments(out)["/papers/lora/"]["content"]
+    assert "two quokka matrices" in text and "two thin matrices" not in text
+    assert result.search.pages == len(NOTE_URLS) and len(counted) == 2
+
+
+@needs_pagefind
+def test_a_build_that_changes_no_indexed_text_keeps_the_bundle_without_pagefind(tmp_path,
+                                                                              counted):
+    """A stylesheet (in place) or the site's title (every page rendered, a new output folder
+    swapped in) changes no note's indexed text: the bundle stays, Pagefind does not run."""
+    site = copy_site("search", tmp_path)
+    out = build(site, BuildOptions()).config.output_path
+    before, records = bundle_files(out), fragments(out)
+    (site / "static").mkdir()
+    (site / "static" / "extra.css").write_text("p { margin: 0 }\n", encoding="utf-8")
+    result = build(site, BuildOptions())
+    assert (out / "extra.css").is_file() and result.search is None
+    assert bundle_files(out) == before, "the same files, left in place"
+    toml = site / "site.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"Search Sample"', '"Renamed"'),
+                    encoding="utf-8")
+    result = build(site, BuildOptions())
+    assert "Renamed" in (out / "papers" / "lora" / "index.html").read_text(encoding="utf-8")
+    assert result.search is None and len(counted) == 1
+    assert {path: size for path, (_, size) in bundle_files(out).items()} == \
+        {path: size for path, (_, size) in before.items()}, "carried into the new folder"
+    assert fragments(out) == records
+    note = site / "content" / "papers" / "lora.md"  # and a real edit is indexed again
+    note.write_text(note.read_text(encoding="utf-8") + "\nA note on wombats.\n",
+                    encoding="utf-8")
+    result = build(site, BuildOptions())
+    assert "wombats" in fragments(out)["/papers/lora/"]["content"] and len(counted) == 2
+
+
+@needs_pagefind
+def test_an_index_made_for_other_pages_is_not_kept(tmp_path, counted):
+    """The bundle names the pages it was made for: a bundle from another build (here: an edit
+    whose build was interrupted, then undone by hand in the output) is indexed afresh."""
+    site = copy_site("search", tmp_path)
+    out = build(site, BuildOptions()).config.output_path
+    (out / "pagefind" / search.INDEX_MARKER).write_text("0123\n", encoding="utf-8")
+    (site / "static").mkdir()
+    (site / "static" / "extra.css").write_text("p { margin: 0 }\n", encoding="utf-8")
+    result = build(site, BuildOptions())
+    assert len(counted) == 2 and result.search.pages == len(NOTE_URLS)
+    assert search.bundle_fingerprint(out / "pagefind") not in (None, "0123")

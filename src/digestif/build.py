@@ -31,7 +31,7 @@ from .config import SiteConfig, load_config
 from .console import Console
 from .digests import fingerprint
 from .errors import BuildError, Problem, Problems
-from .incremental import CacheState, Incremental, Source
+from .incremental import CACHE_DIR, CacheState, Incremental, Source
 from .plan import (
     EXPORT,
     FEED,
@@ -343,12 +343,15 @@ def _write(config: SiteConfig, files: dict[str, bytes | str], copies: dict[str, 
            search_later: bool) -> tuple[WriteResult, SearchJob | None]:
     """Hand everything to the writer: in place when the output is the one the cache knows,
     else a whole new folder swapped in. The search index is built into a staging folder the
-    writer hands out, and installed by the writer."""
-    job = search.job(site)
-    later = job if search_later and job is not None else None
-    generated = {} if job is None or later is not None else {
-        BUNDLE_DIR: functools.partial(search.index, job)}
-    if layer.can_update():
+    writer hands out, and installed by the writer; when no indexed text changed, the bundle
+    stays (in place) or is carried into the new folder."""
+    in_place = layer.can_update()
+    notes = [path for path, producer in plan.paths.items() if producer.kind == NOTE]
+    index = search.prepare(notes, files, config.output_path, in_place,
+                           config.site_dir / CACHE_DIR if layer.use_cache else None)
+    later = index.job if search_later and index.job is not None else None
+    generated = {BUNDLE_DIR: index.generate} if index.generate and later is None else {}
+    if in_place:
         kept = plan.paths.keys() - files.keys() - copies.keys()
         return update_site(config.output_path, files, copies, kept, layer.state.outputs,
                            plan, generated), later

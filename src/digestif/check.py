@@ -16,59 +16,25 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import xml.etree.ElementTree as ElementTree
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from .build import BuildOptions, build, read_notes
+from .check_scan import Link, LinkLines, PageScan, scan_output
 from .config import SiteConfig, load_config
 from .console import Console
 from .errors import BuildError, Problems
-from .liquid import find_liquid
 from .markup import MARKER, NOTE_SUFFIXES, render_markdown
 from .model import build_site
 from .writer import MARKER_FILE
 
-# Attributes holding a URL the browser fetches or follows, by element.
-URL_ATTRIBUTES = {
-    "a": ("href",), "area": ("href",), "link": ("href",), "img": ("src", "srcset"),
-    "source": ("src", "srcset"), "script": ("src",), "iframe": ("src",), "embed": ("src",),
-    "video": ("src", "poster"), "audio": ("src",), "track": ("src",), "object": ("data",),
-    "use": ("href",), "image": ("href",),
-}
-META_URL_KEYS = {"og:url", "og:image", "twitter:image"}
-# <link rel=preconnect href="https://host"> names a host, not a document.
-HOST_ONLY_RELS = {"preconnect", "dns-prefetch"}
 UNCHECKED_SCHEMES = {"mailto", "tel", "javascript", "data", "sms", "geo", "about", "blob"}
 # Per the HTML standard, #top scrolls to the top even without such an element.
 IMPLICIT_FRAGMENTS = {"", "top"}
-PARALLEL_PAGES = 400
 SHOWN_OTHERS = 3
 CACHE_DIR = ".digestif-cache"
-
-
-@dataclass(frozen=True)
-class Link:
-    url: str
-    line: int | None
-    wiki: bool = False
-    """The build's ``class="wikilink"``: written as ``[[slug]]`` in a note."""
-
-
-@dataclass
-class PageScan:
-    """What the checker needs from one output file."""
-
-    ids: set[str] = field(default_factory=set)
-    links: list[Link] = field(default_factory=list)
-    error: str = ""
-    """Why the file could not be read (XML that is not well-formed…)."""
-    liquid: list[tuple[int, str]] = field(default_factory=list)
-    """(page line, text) of Liquid left in the page's text, outside code."""
 
 
 @dataclass
@@ -118,93 +84,8 @@ class CheckReport:
     problems: list[LinkProblem]
     external: dict[str, list[tuple[str, Link]]]
     """External URL -> the (page, link) pairs that use it."""
-
-
-# --- reading the output ----------------------------------------------------------------------
-
-
-class _PageParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.scan = PageScan()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value for name, value in attrs if value is not None}
-        if "id" in values:
-            self.scan.ids.add(values["id"])
-        if tag == "a" and "name" in values:
-            self.scan.ids.add(values["name"])
-        line = self.getpos()[0]
-        if tag == "meta":
-            key = values.get("property") or values.get("name")
-            if key in META_URL_KEYS and values.get("content"):
-                self.scan.links.append(Link(values["content"].strip(), line))
-            return
-        if tag == "link" and HOST_ONLY_RELS & set(values.get("rel", "").lower().split()):
-            return
-        wiki = "wikilink" in values.get("class", "").split()
-        for attribute in URL_ATTRIBUTES.get(tag, ()):
-            if attribute in values:
-                urls = _srcset_urls(values[attribute]) if attribute == "srcset" \
-                    else [values[attribute].strip()]
-                self.scan.links.extend(Link(url, line, wiki) for url in urls)
-
-
-def _srcset_urls(srcset: str) -> list[str]:
-    """``"a.png 1x, b.png 2x"`` -> ``["a.png", "b.png"]``."""
-    return [part.split()[0] for part in srcset.split(",") if part.strip()]
-
-
-def scan_html(text: str) -> PageScan:
-    parser = _PageParser()
-    parser.feed(text)
-    parser.close()
-    if "{{" in text or "{%" in text:  # rare: parse again only then
-        parser.scan.liquid = find_liquid(text)
-    return parser.scan
-
-
-def scan_xml(data: bytes) -> PageScan:
-    """Atom links, HTML entry content and sitemap URLs of a feed or sitemap."""
-    try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as exc:
-        return PageScan(error=f"not well-formed XML: {exc}")
-    scan = PageScan()
-    for element in root.iter():
-        name = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
-        if name == "link" and element.get("href"):
-            scan.links.append(Link(element.get("href", "").strip(), None))
-        elif name == "loc" and element.text:
-            scan.links.append(Link(element.text.strip(), None))
-        elif name in ("content", "summary") and element.get("type") == "html" and element.text:
-            scan.links.extend(Link(link.url, None, link.wiki)
-                              for link in scan_html(element.text).links)
-    return scan
-
-
-def scan_file(path: str) -> PageScan:
-    data = Path(path).read_bytes()
-    if path.endswith(".xml"):
-        return scan_xml(data)
-    return scan_html(data.decode("utf-8", errors="replace"))
-
-
-def scan_output(out_dir: Path) -> tuple[set[str], dict[str, PageScan]]:
-    """Every file of the output (relative, ``/``-separated) and the scan of each page/feed."""
-    files: set[str] = set()
-    for folder, _, names in os.walk(out_dir):
-        relative = Path(folder).relative_to(out_dir).as_posix()
-        prefix = "" if relative == "." else relative + "/"
-        files.update(prefix + name for name in names)
-    scanned = sorted(f for f in files if f.endswith((".html", ".xml")))
-    paths = [str(out_dir / f) for f in scanned]
-    if len(paths) < PARALLEL_PAGES or (os.cpu_count() or 1) < 2:
-        scans = list(map(scan_file, paths))
-    else:
-        with ProcessPoolExecutor() as pool:
-            scans = list(pool.map(scan_file, paths, chunksize=64))
-    return files, dict(zip(scanned, scans, strict=True))
+    lines: LinkLines | None = None
+    """Finds the page line of a link (scans carry none)."""
 
 
 # --- resolving links -------------------------------------------------------------------------
@@ -304,6 +185,7 @@ def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
                   sources: NoteSources | None = None) -> CheckReport:
     """Check every link of every scanned file; one problem per broken target and note line."""
     resolver = _Resolver(base_url, files, scans)
+    lines = LinkLines(scans)
     sources = sources or NoteSources(Path("."), {})
     found: dict[tuple[str, str], list[LinkProblem]] = defaultdict(list)
     problems: list[LinkProblem] = []
@@ -319,11 +201,11 @@ def find_problems(base_url: str, files: set[str], scans: dict[str, PageScan],
             if broken is not None:
                 source, line = sources.locate(page, link, broken)
                 found[(broken.key, broken.why)].append(
-                    LinkProblem(page, link.url, broken.why, link.line, source, line))
+                    LinkProblem(page, link.url, broken.why, lines(page, link), source, line))
     for occurrences in found.values():
         problems.extend(merge_occurrences(occurrences))
     problems.sort(key=lambda p: (p.source is None, p.source or "", p.line or 0, p.page))
-    return CheckReport(len(scans), links, problems, dict(resolver.external))
+    return CheckReport(len(scans), links, problems, dict(resolver.external), lines)
 
 
 LIQUID_PROBLEM = "Liquid "
@@ -510,7 +392,8 @@ def _check_external(report: CheckReport, config: SiteConfig, options: CheckOptio
         occurrences = []
         for page, link in report.external[result.url]:
             source, line = sources.locate(page, link, broken)
-            occurrences.append(LinkProblem(page, link.url, result.why, link.line, source, line))
+            page_line = report.lines(page, link) if report.lines else link.line
+            occurrences.append(LinkProblem(page, link.url, result.why, page_line, source, line))
         for problem in merge_occurrences(occurrences):
             if result.warning:
                 console.warning(str(problem))

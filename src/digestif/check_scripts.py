@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 
 # Attributes holding a URL that a click, a load or a form submission would run.
@@ -40,41 +39,40 @@ class ScriptUse:
         return f"{where}{self.page}: {self.what} runs script on your site"
 
 
-class _BodyScan(HTMLParser):
-    """Script uses inside the note body (``<div class="note-body">``) of one page."""
+def _body_uses(page: str, text: str) -> list[ScriptUse]:
+    """Script uses inside the note bodies (``<div class="note-body">``) of one page, parsed
+    with Lexbor (selectolax), as a browser builds the page."""
+    from selectolax.lexbor import LexborHTMLParser
+    found = []
+    for body in LexborHTMLParser(text).css(f"div.{BODY_CLASS}"):
+        if _inside_body(body):
+            continue  # its elements are met in the outer body already
+        for node in body.css("*"):
+            if node.tag == "script":
+                found.append(ScriptUse(page, "a <script> element", "<script"))
+            for name, value in node.attributes.items():
+                found += _attribute_use(page, node.tag, name, value or "")
+    return found
 
-    def __init__(self, page: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.page, self.depth, self.found = page, 0, []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.depth == 0:
-            if tag == "div" and BODY_CLASS in (dict(attrs).get("class") or "").split():
-                self.depth = 1
-            return
-        self.depth += tag == "div"
-        if tag == "script":
-            self.found.append(ScriptUse(self.page, "a <script> element", "<script"))
-        for name, value in attrs:
-            self._attribute(tag, name, value or "")
+def _inside_body(node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == "div" and BODY_CLASS in (parent.attributes.get("class") or "").split():
+            return True
+        parent = parent.parent
+    return False
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        self.depth -= tag == "div" and self.depth > 0
 
-    def handle_endtag(self, tag: str) -> None:
-        if self.depth and tag == "div":
-            self.depth -= 1
-
-    def _attribute(self, tag: str, name: str, value: str) -> None:
-        if _EVENT_HANDLER.match(name):
-            self.found.append(ScriptUse(self.page, f"the {name}= handler on <{tag}>", name))
-        elif name in _URL_ATTRIBUTES:
-            scheme = _IGNORED_IN_SCHEME.sub("", value).lower()
-            if scheme.startswith(_SCRIPT_SCHEMES):
-                kind = scheme.split(":", 1)[0]
-                self.found.append(ScriptUse(self.page, f"a {kind}: URL in <{tag} {name}>",
-                                            f"{kind}:"))
+def _attribute_use(page: str, tag: str, name: str, value: str) -> list[ScriptUse]:
+    if _EVENT_HANDLER.match(name):
+        return [ScriptUse(page, f"the {name}= handler on <{tag}>", name)]
+    if name in _URL_ATTRIBUTES:
+        scheme = _IGNORED_IN_SCHEME.sub("", value).lower()
+        if scheme.startswith(_SCRIPT_SCHEMES):
+            kind = scheme.split(":", 1)[0]
+            return [ScriptUse(page, f"a {kind}: URL in <{tag} {name}>", f"{kind}:")]
+    return []
 
 
 def script_uses(out_dir: Path, page_sources: dict[str, str], site_dir: Path) -> list[ScriptUse]:
@@ -84,11 +82,9 @@ def script_uses(out_dir: Path, page_sources: dict[str, str], site_dir: Path) -> 
         path = out_dir / page
         if not path.is_file():
             continue
-        scan = _BodyScan(page)
-        scan.feed(path.read_text(encoding="utf-8", errors="replace"))
-        scan.close()
-        if scan.found:
-            found += _located(scan.found, source, site_dir)
+        uses = _body_uses(page, path.read_text(encoding="utf-8", errors="replace"))
+        if uses:
+            found += _located(uses, source, site_dir)
     return found
 
 
