@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
 from conftest import parse_html
 from digestif.build import BuildOptions, build
@@ -195,3 +196,18 @@ def test_the_site_feed_is_offered_under_a_title_in_the_sites_language(korean):
     alternates = [link.get("title") for link in home.iter("link")
                   if link.get("rel") == "alternate"]
     assert alternates == ["논문 한입 (전체 노트)"]
+
+
+def test_a_string_filled_once_is_reused_only_for_the_same_values_of_the_same_kind():
+    translations = Translations(Path("/nonexistent"))
+    text = translations.text
+    assert str(text("en", "footer.archive", count=1)) == "Archive of 1 note"
+    assert str(text("en", "footer.archive", count=2)) == "Archive of 2 notes"
+    assert str(text("en", "footer.archive", count=1)) == "Archive of 1 note"
+    # A plain string is escaped, Markup (a link a template built) is kept: same text, two fills.
+    assert "&lt;b&gt;" in text("en", "footer.all_notes", title="<b>")
+    assert "<b>" in text("en", "footer.all_notes", title=Markup("<b>"))
+    assert "&lt;b&gt;" in text("en", "footer.all_notes", title="<b>")
+    assert text("ko", "nav.digest") != text("en", "nav.digest")
+    assert translations.date("en", date(2025, 5, 26), "short") != \
+        translations.date("en", date(2025, 5, 26))

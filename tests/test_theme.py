@@ -216,3 +216,41 @@ def test_the_theme_stylesheet_is_published_minified_and_a_sites_own_as_written(t
     (site / "static" / "assets" / "style.css").write_text(own, encoding="utf-8")
     build(site, BuildOptions())
     assert (site / "_site" / "assets" / "style.css").read_text(encoding="utf-8") == own
+
+
+def _count_line(page: Path) -> str:
+    root = parse_html(page)
+    return "".join(next(p for p in root.iter("p") if p.get("class") == "count").itertext())
+
+
+def test_a_term_page_counts_every_note_of_the_term_after_an_older_one_joins_it(tmp_path):
+    site = copy_site("minimal", tmp_path)
+    for day in range(10, 22):
+        write_note(site, f"papers/n{day}.md",
+                   f"---\ntitle: Note {day}\ndate: 2024-03-{day}\ntags: [lora]\n---\nBody.\n")
+    older = "---\ntitle: Note 1\ndate: 2024-03-01\ntags: [{}]\n---\nBody.\n"
+    write_note(site, "papers/n01.md", older.format("other"))
+    result = build(site, BuildOptions())
+    tag = next(t for t in result.site.tags if t.slug == "lora")
+    first_page = site / "_site" / tag.path
+    assert _count_line(first_page).startswith("12 notes")
+    # Older than every other: it lands on page 2, and page 1 lists the same ten notes.
+    write_note(site, "papers/n01.md", older.format("lora"))
+    build(site, BuildOptions())
+    assert _count_line(first_page).startswith("13 notes")
+
+
+def test_list_pages_use_a_sites_own_note_item_macro(tmp_path):
+    site = copy_site("minimal", tmp_path)
+    write_note(site, "papers/tagged.md",
+               "---\ntitle: Tagged\ndate: 2024-03-01\ntags: [lora]\n---\nBody.\n")
+    macros = (THEME_DIR / "templates" / "_macros.html").read_text(encoding="utf-8")
+    (site / "templates").mkdir()
+    (site / "templates" / "_macros.html").write_text(
+        macros.replace('<article class="note-item"', '<article class="note-item my-item"'),
+        encoding="utf-8")
+    result = build(site, BuildOptions())
+    tag = next(t for t in result.site.tags if t.slug == "lora")
+    for page in (site / "_site" / "index.html", site / "_site" / tag.path):
+        classes = [a.get("class") for a in parse_html(page).iter("article")]
+        assert classes and all(c == "note-item my-item" for c in classes), page

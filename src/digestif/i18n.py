@@ -109,6 +109,9 @@ class Translations:
         if problems:
             raise BuildError(problems)
         self._catalogs: dict[str, dict[str, Value]] = {}
+        # Every page asks for the same few dozen strings and dates: each is filled once.
+        self._texts: dict[tuple, Markup] = {}
+        self._dates: dict[tuple, str] = {}
 
     def catalog(self, language: str) -> dict[str, Value]:
         """Every string for ``language``: English, then the theme's, then the site's file for
@@ -129,6 +132,15 @@ class Translations:
         return fingerprint(sorted(self.catalog(language).items(), key=lambda kv: kv[0]))
 
     def text(self, language: str, key: str, count: int | None = None, **values) -> Markup:
+        memo_key = _memo_key(language, key, count, values)
+        if memo_key is None:
+            return self._text(language, key, count, values)
+        found = self._texts.get(memo_key)
+        if found is None:
+            found = self._texts[memo_key] = self._text(language, key, count, values)
+        return found
+
+    def _text(self, language: str, key: str, count: int | None, values: dict) -> Markup:
         value = self.catalog(language).get(key)
         if value is None:
             raise KeyError(f"no translation of {key!r}: add it to {SITE_I18N}/"
@@ -147,6 +159,13 @@ class Translations:
         return json.dumps({k: catalog[k] for k in keys if k in catalog}, ensure_ascii=False)
 
     def date(self, language: str, value: date, style: str = "long") -> str:
+        memo_key = (language, style, value.year, value.month, value.day)
+        found = self._dates.get(memo_key)
+        if found is None:
+            found = self._dates[memo_key] = self._date(language, value, style)
+        return found
+
+    def _date(self, language: str, value: date, style: str) -> str:
         pattern = self.catalog(language).get(f"date.{style}")
         if not isinstance(pattern, str):
             raise KeyError(f"no date pattern date.{style} for {language}")
@@ -155,6 +174,20 @@ class Translations:
             len(months) == 12 else str(value.month)
         return str(fill(pattern, {"year": f"{value.year:04d}", "month": value.month,
                                   "day": value.day, "month_name": month_name}, f"date.{style}"))
+
+
+# Values whose text is all that fill() reads (a Markup value is kept, a str escaped: the type
+# is part of the key).
+_PLAIN = (str, int)
+
+
+def _memo_key(language: str, key: str, count: int | None, values: dict) -> tuple | None:
+    """What a filled string depends on, or None when a value is not plain data."""
+    if not values:
+        return language, key, count, type(count)  # True == 1, but "True" is not "1"
+    if not all(type(v) in _PLAIN or type(v) is Markup for v in values.values()):
+        return None
+    return (language, key, count, type(count), *sorted((k, type(v), v) for k, v in values.items()))
 
 
 def fill(template: str, values: dict, key: str) -> Markup:

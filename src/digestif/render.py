@@ -59,6 +59,9 @@ class Pagination:
     total: int
     newer_url: str = ""
     older_url: str = ""
+    count: int = 0
+    """How many notes all the pages list: ``term.notes | length`` without reading the list
+    (through the incremental layer's proxies that costs a proxy per note on every page)."""
 
 
 @dataclass
@@ -115,6 +118,9 @@ def make_environment(site_dir: Path, bytecode_dir: Path | None = None) -> jinja2
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A build makes its own environment: no template changes while it renders, so there
+        # is no need to stat every template file each time a page includes it.
+        auto_reload=False,
     )
     env.filters["date"] = format_date
     env.filters["isodate"] = lambda value: value.isoformat()
@@ -355,7 +361,7 @@ class _Pages:
         for number in range(1, total + 1):
             page_path = base + ("" if number == 1 else f"page/{number}/") + "index.html"
             pagination = Pagination(number, total, url_of(number - 1) if number > 1 else "",
-                                    url_of(number + 1) if number < total else "")
+                                    url_of(number + 1) if number < total else "", len(notes))
             page_title = title if number == 1 else f"{title} (page {number})"
             page = self.page(kind, page_title, page_path, description=description, feeds=feeds)
             chunk = notes[(number - 1) * size:number * size]

@@ -242,7 +242,7 @@ def describe(value: object) -> object:
         return "\x1f".join([value.kind, value.title, value.url, value.permalink, value.lang,
                              value.description, *[f"{f.title}\x1e{f.url}" for f in value.feeds]])
     if kind is Pagination:
-        return f"{value.number}/{value.total} {value.newer_url} {value.older_url}"
+        return f"{value.number}/{value.total} {value.newer_url} {value.older_url} {value.count}"
     return value  # other plain data: its repr says all
 
 
