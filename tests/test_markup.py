@@ -6,10 +6,14 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import html5lib
+import pytest
 
 from digestif.config import MarkdownConfig
 from digestif.markup import render_markdown
 from digestif.note import Note
+
+# Both Markdown engines read every construct here but those marked only_engine.
+pytestmark = pytest.mark.usefixtures("engine")
 
 
 def render(body: str, source: str = "content/papers/x.md", math: str = "mathjax"):

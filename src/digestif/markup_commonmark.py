@@ -24,7 +24,7 @@ from pymdownx.highlight import Highlight
 from .config import MarkdownConfig
 from .dialect import _KRAMDOWN_TOC, diagram_fence
 from .liquid import LiquidPreprocessor
-from .markup import (MARKER, RenderedBody, TocEntry, _RawHtmlLinks, _State, swap_math)
+from .markup import MARKER, RenderedBody, TocEntry, _RawHtmlLinks, _State, swap_math
 from .note import Note
 
 _O = pyromark.Options
@@ -39,6 +39,8 @@ _MATH_ALONE = re.compile("<p>(\ue000\\d+\ue001)</p>")
 _TAG_WITH_MATH = re.compile("<[^<>]*\ue000[^<>]*>")
 _FENCE_OPENING = re.compile(r"^([ >]*)(`{3,}|~{3,})[ \t]*(\{[^\n]*\}|[^\s`{][^\s`]*[ \t]+[^\n`]+)"
                             r"[ \t]*$", re.M)
+_FENCE_MARK = re.compile(r"(`{3,}|~{3,})")
+_ADMONITION = re.compile(r'!!! +([\w-]+)(?: +"([^"\n]*)")? *$')
 _FENCE_TOKEN = re.compile(r"digestif-fence-(\d+)")
 _FENCE_ATTRIBUTE = re.compile(r"""([\w-]+)=(?:"([^"]*)"|'([^']*)'|(\S+))""")
 _TASK = re.compile(r'<li>(\n?<p>)?<input disabled="" type="checkbox"( checked="")?/>\n?')
@@ -91,6 +93,8 @@ class CommonmarkRenderer:
         text = "\n".join(self.liquid.run(note.body.split("\n")))
         if "toc" in text:
             text = _KRAMDOWN_TOC.sub("\n[TOC]\n", text)
+        if "!!!" in text:
+            text = "\n".join(_admonitions(text.split("\n")))
         text = swap_math(text, state, self.settings, self._store_math)
         if "```" in text or "~~~" in text:
             text = _FENCE_OPENING.sub(self._fence_token, text)
@@ -181,6 +185,45 @@ class CommonmarkRenderer:
                             "(only title= is); the code is shown without it",
                             self.state.line_of(info), "markdown")
         return language, title, options
+
+
+def _admonitions(lines: list[str]) -> list[str]:
+    """``!!! note "Title"`` and its 4-space indented body, as Python-Markdown's admonition
+    reads it, becomes the ``> [!note] Title`` quote that the alerts pass makes the same box
+    of. Fenced code is left alone."""
+    out: list[str] = []
+    fence, index = "", 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        stripped = line.lstrip()
+        opening = _FENCE_MARK.match(stripped)
+        if fence or opening:
+            if not fence:
+                fence = opening.group(1)
+            elif stripped.startswith(fence) and not stripped.strip(fence[0] + " \t"):
+                fence = ""
+            out.append(line)
+            continue
+        found = _ADMONITION.match(line)
+        if found is None:
+            out.append(line)
+            continue
+        body = []
+        while index < len(lines) and (not lines[index].strip() or
+                                      lines[index].startswith(("    ", "\t"))):
+            body.append(lines[index][4:] if lines[index].startswith("    ") else
+                        lines[index].lstrip("\t"))
+            index += 1
+        trailing = 0
+        while body and not body[-1].strip():
+            body.pop()
+            trailing += 1
+        title = found.group(2) or ""
+        out.append(f"> [!{found.group(1)}] {title}".rstrip())
+        out.extend(f"> {inner}".rstrip() for inner in _admonitions(body))
+        out.extend([""] * trailing)
+    return out
 
 
 def _block_end(html: str, start: int, tag: str) -> int:
@@ -375,15 +418,18 @@ class _TextPass:
 
     @staticmethod
     def _bare_url(match: re.Match) -> str:
-        """As magiclink: trailing punctuation (and an unbalanced ``)``) is not part of it."""
+        """As magiclink: trailing punctuation (and an unbalanced ``)``) is not part of it.
+        Smart punctuation has no place in a URL: a--b is what was typed."""
         url = match.group(1)
+        if "\u2013" in url or "\u2014" in url:
+            url = url.replace("\u2014", "---").replace("\u2013", "--")
         trail = ""
         while url and (url[-1] in ".,:;!?'\"" or url[-1] == ")" and url.count("(") <
                        url.count(")")):
             url, trail = url[:-1], url[-1] + trail
         if url.endswith("&amp;"):
             return match.group(0)
-        href = url if not url.startswith("www.") else f"https://{url}"
+        href = url if not url.startswith("www.") else f"http://{url}"
         return f'<a href="{href}">{url}</a>{trail}'
 
 
