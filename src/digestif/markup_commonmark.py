@@ -19,7 +19,10 @@ from html import escape, unescape
 
 import pyromark
 from markdown.extensions.toc import slugify_unicode, unique
-from pymdownx.highlight import Highlight
+from pygments import highlight
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+from pymdownx.highlight import BlockHtmlFormatter
 
 from .config import MarkdownConfig
 from .dialect import _KRAMDOWN_TOC, diagram_fence
@@ -80,7 +83,8 @@ class CommonmarkRenderer:
         self.state: _State | None = None
         options = _OPTIONS | (_O.ENABLE_SMART_PUNCTUATION if self.settings.smart_quotes else 0)
         self.engine = pyromark.Markdown(options=options, highlight=self._code)
-        self.highlighter = Highlight(None, guess_lang=False)
+        self.lexers: dict[str, object] = {}
+        self.formatters: dict[str | None, BlockHtmlFormatter] = {}
         self.liquid = LiquidPreprocessor(None, self)
         self.links = _RawHtmlLinks(None, self)
         self.math: list[str] = []
@@ -165,7 +169,30 @@ class CommonmarkRenderer:
             language, title, options = self._fence_info(self.fences[int(found.group(1))])
         if language == "mermaid":
             return diagram_fence(code.removesuffix("\n"), language, "mermaid", options, None)
-        return self.highlighter.highlight(code, language or "", title=title) + "\n"
+        return highlight(code, self._lexer(language or "text"), self._formatter(title))
+
+    def _lexer(self, language: str):
+        """The lexer pymdownx.highlight picks (plain text for a language Pygments lacks), made
+        once per language: making one costs more than most code blocks take to colour."""
+        lexer = self.lexers.get(language)
+        if lexer is None:
+            try:
+                lexer = get_lexer_by_name(language, stripnl=True)
+            except ClassNotFound:
+                lexer = self._lexer("text")
+            self.lexers[language] = lexer
+        return lexer
+
+    def _formatter(self, title: str | None) -> BlockHtmlFormatter:
+        """pymdownx.highlight's formatter and options, so the markup (``.highlight``, the
+        title bar) is the same; one per title, as building one builds a style sheet."""
+        formatter = self.formatters.get(title)
+        if formatter is None:
+            formatter = BlockHtmlFormatter(cssclass="highlight", wrapcode=True,
+                                           filename=(title or "").strip())
+            if len(self.formatters) < 64:
+                self.formatters[title] = formatter
+        return formatter
 
     def _fence_info(self, info: str) -> tuple[str, str | None, dict]:
         """(language, title, other attributes) of ``python title="x"`` or ``{.python …}``."""
@@ -377,6 +404,20 @@ class _TextPass:
         self.state = state
 
     def run(self, html: str) -> str:
+        """Code blocks (``<pre>``, most of a page's tags when highlighted) are skipped whole."""
+        out, last = [], 0
+        while (start := html.find("<pre", last)) >= 0:
+            end = html.find("</pre>", start)
+            end = len(html) if end < 0 else end + len("</pre>")
+            out.append(self._outside_code(html[last:start]))
+            out.append(html[start:end])
+            last = end
+        out.append(self._outside_code(html[last:]))
+        return "".join(out)
+
+    def _outside_code(self, html: str) -> str:
+        if not any(sign in html for sign in _TEXT_SIGNS):
+            return html
         pieces = _SPLIT.split(html)
         skipping: list[str] = []
         for index in range(0, len(pieces), 2):
