@@ -108,6 +108,13 @@ def test_first_paragraph_is_plain_text_with_math_as_read():
     assert result.first_paragraph == "The first paragraph with N×N."
 
 
+def test_bold_closed_after_punctuation_beside_korean_or_chinese_is_bold():
+    """CommonMark's flanking rules alone leave these as typed; their authors meant bold.
+    (Two such spans in one paragraph still pair as on GitHub: docs/markdown.md "Engines".)"""
+    root = tree(render("**강조)**를 보자.\n\n这是**重要。**的").html)
+    assert [e.text for e in root.iter("strong")] == ["강조)", "重要。"]
+
+
 # --- what the commonmark engine reads differently (docs/markdown.md "Engines") ---------------
 
 OWN_ENGINE = pytest.mark.own_engine

@@ -46,7 +46,13 @@ ENCODED_URL = re.compile(r'(<(?:a|img) (?:href|src)=")([^"]*%[89A-Fa-f][0-9A-Fa-
 _ENCODED_BYTES = re.compile(r"(?:%[89A-Fa-f][0-9A-Fa-f])+")
 _CONTAINER = re.compile(r"<(/?)(ul|ol|li|blockquote|div|details|table|dl|figure|section|"
                         r"aside)[\s>]|<p>")
-TEXT_SIGNS = ("[[", "==", "^", "~", "http", "www.")
+TEXT_SIGNS = ("[[", "==", "^", "~", "http", "www.", "**")
+# CommonMark's flanking rules leave "**강조)**를" and "**重要。**的" as typed: a closing ** after
+# punctuation and before a letter closes nothing. Python-Markdown makes them bold, as CJK
+# authors mean; this does the same, only beside a CJK character.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef"
+_CJK_STRONG = re.compile(rf"(?:(?<=[{_CJK}])\*\*(?=\S)([^*]+?)(?<=\S)\*\*|"
+                         rf"\*\*(?=\S)([^*]+?)(?<=\S)\*\*(?=[{_CJK}]))")
 _ALERT_TITLES = {"note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning",
                  "caution": "Caution"}
 
@@ -257,6 +263,9 @@ class TextPass:
     def _text(self, text: str) -> str:
         if "[[" in text:
             text = _WIKI_LINK.sub(self._wiki_link, text)
+        if "**" in text:
+            text = _CJK_STRONG.sub(lambda m: f"<strong>{m.group(1) or m.group(2)}</strong>",
+                                   text)
         if "==" in text:
             text = _MARK.sub(r"<mark>\1</mark>", text)
         if "^" in text:
