@@ -115,6 +115,14 @@ def test_bold_closed_after_punctuation_beside_korean_or_chinese_is_bold():
     assert [e.text for e in root.iter("strong")] == ["강조)", "重要。"]
 
 
+def test_a_list_with_a_task_anywhere_in_it_is_a_task_list():
+    root = tree(render("- plain\n- [x] done\n\n1. [ ] ordered\n").html)
+    assert [e.get("class") for e in root.iter() if e.tag in ("ul", "ol")] == ["task-list"] * 2
+    boxes = [e for e in root.iter("input") if e.get("type") == "checkbox"]
+    assert [(b.get("aria-label"), b.get("checked") is not None) for b in boxes] == [
+        ("done", True), ("ordered", False)]
+
+
 # --- what the commonmark engine reads differently (docs/markdown.md "Engines") ---------------
 
 OWN_ENGINE = pytest.mark.own_engine

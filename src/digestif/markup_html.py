@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .markup_commonmark import CommonmarkRenderer
 
 _TASK = re.compile(r'<li>(\n?<p>)?<input disabled="" type="checkbox"( checked="")?/>\n?')
+_LIST_TAGS = re.compile(r"<(/?)(ul|ol|li)[\s>]")
 _TASK_TEXT_END = re.compile(r"<(?:ul|ol)[\s>]|</li>|</p>")
 _ALERT = re.compile(r"<blockquote>\n<p>\[!([A-Za-z][\w-]*)\]([+-]?)[ \t]*(.*?)(\n|</p>\n)")
 _FOOTNOTE_REFERENCE = re.compile(r'<sup class="footnote-reference"><a href="#([^"]*)">(\d+)'
@@ -86,14 +87,32 @@ def task_lists(html: str, renderer: CommonmarkRenderer) -> str:
     """pymdownx.tasklist's markup: a classed item and list, and a checkbox named by its task's
     own text (axe's "label" rule)."""
     def task(match: re.Match) -> str:
-        rest = html[match.end():]
-        end = _TASK_TEXT_END.search(rest)
-        label = " ".join(renderer.plain(rest[:end.start() if end else 200]).split())[:200]
+        end = _TASK_TEXT_END.search(html, match.end())
+        own = html[match.end():end.start() if end else match.end() + 200]
+        label = " ".join(renderer.plain(own).split())[:200]
         checked = " checked" if match.group(2) else ""
         return (f'<li class="task-list-item">{match.group(1) or ""}<input aria-label="'
                 f'{escape(label or "task", quote=True)}" type="checkbox" disabled{checked}/> ')
     html = _TASK.sub(task, html)
-    return re.sub(r'<ul>(\n<li class="task-list-item">)', r'<ul class="task-list">\1', html)
+    # A list holding a task (at any place in it) is a task list, as pymdownx.tasklist says.
+    opened: list[tuple[str, int]] = []
+    holders: set[int] = set()
+    for found in _LIST_TAGS.finditer(html):
+        closing, name = found.group(1), found.group(2)
+        if name == "li":
+            if not closing and opened and \
+                    html.startswith(' class="task-list-item"', found.end() - 1):
+                holders.add(opened[-1][1])
+        elif closing:
+            if opened:
+                opened.pop()
+        else:
+            opened.append((name, found.start()))
+    for start in sorted(holders, reverse=True):
+        tag = html[start:html.index(">", start)]
+        if "class=" not in tag:
+            html = f'{html[:start + 3]} class="task-list"{html[start + 3:]}'
+    return html
 
 
 def alerts(html: str) -> str:
