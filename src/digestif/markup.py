@@ -353,6 +353,8 @@ def _new_renderer(base_url: str, settings: MarkdownConfig) -> MarkdownRenderer:
 
         return CommonmarkRenderer(base_url, settings)
     return MarkdownRenderer(base_url, settings)
+
+
 DEFAULT_SETTINGS = MarkdownConfig()
 
 
