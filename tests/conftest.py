@@ -3,6 +3,7 @@ what came out."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
 import http.server
@@ -171,3 +172,28 @@ def static_server(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+ENGINES = ("python-markdown", "commonmark")
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request, monkeypatch) -> str:
+    """Runs a test once per Markdown engine: every note rendered during it, by the test or by a
+    build, goes through this engine whatever its settings say. A test marked
+    ``only_engine(name, reason=…)`` is of syntax only that engine reads, and is skipped, with
+    the reason, for the other; one marked ``own_engine`` runs once with its own settings."""
+    only = request.node.get_closest_marker("only_engine")
+    if only is not None and request.param != only.args[0]:
+        pytest.skip(f"{request.param} engine: {only.kwargs['reason']}")
+    if request.node.get_closest_marker("own_engine"):  # the test's settings choose
+        if request.param != ENGINES[0]:
+            pytest.skip("the test chooses its engines itself")
+        return "its own"
+    from digestif import markup
+
+    make = markup._new_renderer
+    monkeypatch.setattr(markup, "_renderers", {})
+    monkeypatch.setattr(markup, "_new_renderer", lambda base_url, settings: make(
+        base_url, dataclasses.replace(settings, engine=request.param)))
+    return request.param

@@ -78,6 +78,14 @@ def test_markdown_settings_are_typed_and_checked(tmp_path):
         'site.toml: markdown.math: expected one of pandoc, mathjax, found "katex"']
 
 
+def test_the_markdown_engine_is_a_choice_of_two(tmp_path):
+    assert load(tmp_path, "").markdown.engine == "python-markdown"
+    assert load(tmp_path, '[markdown]\nengine = "commonmark"\n').markdown.engine == "commonmark"
+    assert messages(tmp_path, '[markdown]\nengine = "mistune"\n') == [
+        'site.toml: markdown.engine: expected one of python-markdown, commonmark, found '
+        '"mistune"']
+
+
 def test_config_errors_are_build_errors_with_a_list_of_problems(tmp_path):
     """One error type: every command catches BuildError and gets site.toml's problems too."""
     from digestif.errors import BuildError

@@ -6,10 +6,14 @@ from datetime import UTC, datetime
 from xml.etree import ElementTree
 
 import html5lib
+import pytest
 
 from digestif.config import MarkdownConfig
 from digestif.markup import render_markdown
 from digestif.note import Note
+
+# Both Markdown engines read every construct here but those marked only_engine.
+pytestmark = pytest.mark.usefixtures("engine")
 
 
 def render(body: str, source: str = "content/papers/x.md", math: str = "mathjax"):
@@ -102,3 +106,74 @@ def test_links_beside_the_note_are_marked_for_the_model():
 def test_first_paragraph_is_plain_text_with_math_as_read():
     result = render("## Heading\n\nThe *first* paragraph with $N \\times N$.\n\nSecond.")
     assert result.first_paragraph == "The first paragraph with N×N."
+
+
+def test_bold_closed_after_punctuation_beside_korean_or_chinese_is_bold():
+    """CommonMark's flanking rules alone leave these as typed; their authors meant bold.
+    (Two such spans in one paragraph still pair as on GitHub: docs/markdown.md "Engines".)"""
+    root = tree(render("**강조)**를 보자.\n\n这是**重要。**的").html)
+    assert [e.text for e in root.iter("strong")] == ["강조)", "重要。"]
+
+
+def test_a_list_with_a_task_anywhere_in_it_is_a_task_list():
+    root = tree(render("- plain\n- [x] done\n\n1. [ ] ordered\n").html)
+    assert [e.get("class") for e in root.iter() if e.tag in ("ul", "ol")] == ["task-list"] * 2
+    boxes = [e for e in root.iter("input") if e.get("type") == "checkbox"]
+    assert [(b.get("aria-label"), b.get("checked") is not None) for b in boxes] == [
+        ("done", True), ("ordered", False)]
+
+
+# --- what the commonmark engine reads differently (docs/markdown.md "Engines") ---------------
+
+OWN_ENGINE = pytest.mark.own_engine
+
+
+def commonmark(body: str):
+    note = Note(source="content/papers/x.md", title="T", date=datetime(2024, 1, 1, tzinfo=UTC),
+                slug="x", body=body, body_line=5)
+    return render_markdown(note, "", MarkdownConfig(engine="commonmark"))
+
+
+@OWN_ENGINE
+def test_commonmark_reads_markdown_inside_html_after_a_blank_line_and_keeps_the_tags():
+    root = tree(commonmark('<div class="aside">\n\n*inside*\n\n</div>\n').html)
+    aside = next(e for e in root.iter("div") if e.get("class") == "aside")
+    assert aside.find(".//em").text == "inside"
+
+
+@OWN_ENGINE
+def test_commonmark_shows_python_markdown_only_syntax_as_text_never_drops_it():
+    html = commonmark("A paragraph.\n{: .lead #intro}\n").html
+    assert "{: .lead #intro}" in "".join(tree(html).itertext())
+
+
+@OWN_ENGINE
+def test_commonmark_warns_about_a_fence_attribute_it_does_not_read():
+    result = commonmark('Text.\n\n```python title="a.py" linenums="1"\nx = 1\n```\n')
+    titles = [e for e in tree(result.html).iter("span") if e.get("class") == "filename"]
+    assert "".join(titles[0].itertext()) == "a.py"
+    [problem] = result.problems
+    assert "linenums=" in problem.message and problem.line == 7 and problem.warning
+
+
+@OWN_ENGINE
+def test_a_fence_line_inside_raw_html_keeps_its_text_in_commonmark():
+    html = commonmark('<div>\n```python title="a.py"\n</div>\n').html
+    assert 'python title="a.py"' in "".join(tree(html).itertext())
+
+
+@OWN_ENGINE
+def test_changing_the_engine_renders_every_note_again(tmp_path):
+    from conftest import copy_site, parse_html, write_note
+    from digestif.build import BuildOptions, build
+
+    site = copy_site("minimal", tmp_path)
+    write_note(site, "papers/raw.md", "---\ntitle: Raw\ndate: 2024-03-03\n---\n"
+                                      "<div class=\"aside\">\n\n*inside*\n\n</div>\n")
+    build(site, BuildOptions())
+    page = site / "_site/papers/raw/index.html"
+    assert not list(parse_html(page).iter("em")), "Python-Markdown keeps an HTML block raw"
+    with (site / "site.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[markdown]\nengine = "commonmark"\n')
+    build(site, BuildOptions())
+    assert [e.text for e in parse_html(page).iter("em")] == ["inside"]

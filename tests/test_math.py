@@ -20,6 +20,9 @@ from digestif.markup import render_markdown
 from digestif.math import convert_formulas, find_math
 from digestif.note import Note
 
+# Both Markdown engines read every construct here but those marked only_engine.
+pytestmark = pytest.mark.usefixtures("engine")
+
 _CODE = {"code", "pre", "script", "style", "textarea"}
 
 

@@ -367,3 +367,10 @@ def test_init_creates_an_about_page_in_the_menu_and_nowhere_else(site):
     digest = parse_html(out / "digest/index.html")
     assert [a.text for a in digest.iterfind(".//article//h3/a")] == ["Attention Is All You Need"]
     assert "About" not in (out / "papers.bib").read_text(encoding="utf-8")
+
+
+def test_init_writes_the_markdown_engine_with_what_each_costs(site):
+    text = (site / "site.toml").read_text(encoding="utf-8")
+    assert tomllib.loads(text)["markdown"]["engine"] == "python-markdown"
+    comment = text.split('engine = "python-markdown"')[0].rsplit("[markdown]", 1)[1]
+    assert '"commonmark"' in comment and "ms a note" in comment

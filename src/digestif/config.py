@@ -52,6 +52,11 @@ class FeedConfig:
 class MarkdownConfig:
     """How note bodies are read (``[markdown]``)."""
 
+    engine: str = "python-markdown"
+    """What turns Markdown into HTML: ``"python-markdown"`` (every construct of
+    docs/markdown.md) or ``"commonmark"`` (pulldown-cmark through pyromark, many times faster;
+    docs/markdown.md "Engines" lists what it reads differently). digestif's own passes (math,
+    heading ids, links, wiki-links, alerts, code) are the same for both."""
     math: str = "mathjax"
     """Which ``$`` delimiters are math: ``"mathjax"`` (MathJax/KaTeX auto-render, what most
     notes are written for: ``$ x $`` with spaces is math, ``\\$`` is a dollar sign) or
@@ -68,6 +73,7 @@ class MarkdownConfig:
 
 
 MATH_RULES = ("pandoc", "mathjax")
+ENGINES = ("python-markdown", "commonmark")
 
 
 @dataclass(frozen=True)
@@ -261,6 +267,9 @@ def _check_values(config: SiteConfig, problems: Problems) -> SiteConfig:
     if config.markdown.math not in MATH_RULES:
         problems.error(CONFIG_FILE, f"expected one of {', '.join(MATH_RULES)}, found "
                        f"{quote(config.markdown.math)}", field="markdown.math")
+    if config.markdown.engine not in ENGINES:
+        problems.error(CONFIG_FILE, f"expected one of {', '.join(ENGINES)}, found "
+                       f"{quote(config.markdown.engine)}", field="markdown.engine")
     if config.digest.show not in DIGEST_SHOWS:
         problems.error(CONFIG_FILE, f"expected one of {', '.join(DIGEST_SHOWS)}, found "
                        f"{quote(config.digest.show)}", field="digest.show")

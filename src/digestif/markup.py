@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 import xml.etree.ElementTree as etree
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape, unescape
 from urllib.parse import unquote, urlsplit
@@ -76,41 +77,48 @@ class _MathPreprocessor(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
-        if "$" not in text and "\\" not in text:
-            return lines
-        settings = self.renderer.settings
-        doubts: list[tuple[int, str]] = []
-        spans = list(find_math(text, settings.math, doubts))
-        for offset, why in doubts:
-            self.renderer.state.warn(why, self._line(text, offset), "math")
-        if not spans:
-            return lines
-        results = convert_spans(spans, tuple(sorted(settings.macros.items())))
-        pieces, last, line, counted = [], 0, self.renderer.state.note.body_line, 0
-        for span, result in zip(spans, results, strict=True):
-            line += text.count("\n", counted, span.start)
-            counted = span.start
-            pieces.append(text[last:span.start])
-            pieces.append(self._placeholder(span, result, line))
-            last = span.end
-        pieces.append(text[last:])
-        return "".join(pieces).split("\n")
+        swapped = swap_math(text, self.renderer.state, self.renderer.settings,
+                            self.md.htmlStash.store)
+        return lines if swapped is text else swapped.split("\n")
 
-    def _line(self, text: str, offset: int) -> int:
-        return self.renderer.state.note.body_line + text.count("\n", 0, offset)
 
-    def _placeholder(self, span: MathSpan, result: Converted, line: int) -> str:
-        state = self.renderer.state
-        if result.error:
-            what = "cannot convert TeX " if result.mathml is None else ""
-            state.warn(f"{what}{span.source}: {result.error}", line, "math")
-        html = math_fallback(span) if result.mathml is None else result.mathml
-        if not html:
-            return ""  # a formula of macro definitions alone shows nothing
-        placeholder = self.md.htmlStash.store(html)
-        # Plain-text summaries show the formula as read (N×N), not as typed (N \times N).
-        state.math_text[placeholder] = unescape(re.sub(r"<[^>]+>", "", html))
-        return placeholder
+def swap_math(text: str, state: _State, settings: MarkdownConfig,
+              store: Callable[[str], str]) -> str:
+    """``text`` with every formula swapped for the placeholder ``store(mathml)`` gives, which
+    the engine passes through untouched; both engines share it. Warnings name each formula's
+    own line. Returns ``text`` itself when it holds no math."""
+    if "$" not in text and "\\" not in text:
+        return text
+    doubts: list[tuple[int, str]] = []
+    spans = list(find_math(text, settings.math, doubts))
+    for offset, why in doubts:
+        state.warn(why, state.note.body_line + text.count("\n", 0, offset), "math")
+    if not spans:
+        return text
+    results = convert_spans(spans, tuple(sorted(settings.macros.items())))
+    pieces, last, line, counted = [], 0, state.note.body_line, 0
+    for span, result in zip(spans, results, strict=True):
+        line += text.count("\n", counted, span.start)
+        counted = span.start
+        pieces.append(text[last:span.start])
+        pieces.append(_math_placeholder(span, result, line, state, store))
+        last = span.end
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _math_placeholder(span: MathSpan, result: Converted, line: int, state: _State,
+                      store: Callable[[str], str]) -> str:
+    if result.error:
+        what = "cannot convert TeX " if result.mathml is None else ""
+        state.warn(f"{what}{span.source}: {result.error}", line, "math")
+    html = math_fallback(span) if result.mathml is None else result.mathml
+    if not html:
+        return ""  # a formula of macro definitions alone shows nothing
+    placeholder = store(html)
+    # Plain-text summaries show the formula as read (N×N), not as typed (N \times N).
+    state.math_text[placeholder] = unescape(re.sub(r"<[^>]+>", "", html))
+    return placeholder
 
 
 class _WikiLinkProcessor(InlineProcessor):
@@ -336,6 +344,17 @@ def _flatten_toc(tokens: list[dict]):
 
 
 _renderers: dict[tuple[str, str], MarkdownRenderer] = {}
+
+
+def _new_renderer(base_url: str, settings: MarkdownConfig) -> MarkdownRenderer:
+    """The engine ``[markdown] engine`` names; both give a :class:`RenderedBody`."""
+    if settings.engine == "commonmark":
+        from .markup_commonmark import CommonmarkRenderer  # imports this module
+
+        return CommonmarkRenderer(base_url, settings)
+    return MarkdownRenderer(base_url, settings)
+
+
 DEFAULT_SETTINGS = MarkdownConfig()
 
 
@@ -353,7 +372,7 @@ def render_markdown(note: Note, base_url: str = "",
     key = (base_url, repr(settings))  # settings hold a dict of macros: not hashable
     renderer = _renderers.get(key)
     if renderer is None:
-        renderer = _renderers[key] = MarkdownRenderer(base_url, settings)
+        renderer = _renderers[key] = _new_renderer(base_url, settings)
     try:
         with time_budget(settings.time_budget):
             return renderer.render(note)

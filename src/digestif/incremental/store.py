@@ -40,7 +40,7 @@ CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.
 FORMAT = 12
 _RENDERING_PACKAGES = ("digestif", "markdown", "pymdown-extensions", "pygments", "math-core",
-                       "jinja2")
+                       "pyromark", "jinja2")
 
 
 @dataclass
