@@ -19,6 +19,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
+from . import code_highlight
 from .config import MarkdownConfig
 
 _LIST_ITEM = re.compile(r"( *)([-*+]|\d{1,9}[.)])( +|$)")
@@ -46,7 +47,9 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
         # superfences (not fenced_code): fences inside list items and quotes, and attributes
         # on the fence line (```python title="x.py"); pymdownx.highlight (not codehilite)
         # is what colours them, with the same Pygments classes under .highlight.
-        "pymdownx.superfences", "pymdownx.highlight",
+        # (code_highlight: pymdownx.highlight with its lexers and formatter made once.)
+        "pymdownx.superfences",
+        code_highlight.HighlightExtension(css_class="highlight", guess_lang=False),
         # "- [x] done": GitHub's task lists, as disabled checkboxes (readers cannot tick them).
         "pymdownx.tasklist",
         # ~~del~~ and H~2~O, x^2^ and ^^ins^^, ==mark==: one family, built on one shared
@@ -68,7 +71,6 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
 
 def extension_configs(settings: MarkdownConfig) -> dict[str, dict]:
     return {
-        "pymdownx.highlight": {"css_class": "highlight", "guess_lang": False},
         "pymdownx.superfences": {"custom_fences": [
             {"name": "mermaid", "class": "mermaid", "format": diagram_fence}]},
         # "i==1, j==2" stays as written: == between two word characters is not a mark.
