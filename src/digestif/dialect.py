@@ -19,7 +19,7 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
-from . import code_highlight
+from . import code_highlight, fast_inline
 from .config import MarkdownConfig
 
 _LIST_ITEM = re.compile(r"( *)([-*+]|\d{1,9}[.)])( +|$)")
@@ -38,6 +38,8 @@ _PLACEHOLDER_ANYWHERE = re.compile(HTML_PLACEHOLDER % r"\d+")
 # kramdown's table of contents: a one-item list ("* TOC", "1. Contents") tagged {:toc}.
 _KRAMDOWN_TOC = re.compile(r"^ {0,3}(?:[-*+]|\d+\.) +\S.*\n {0,3}\{:\s*toc\s*\}[ \t]*$", re.M)
 # A line that is only a stashed fence, as superfences leaves it (indented, or after "> ").
+# CommonMark's hard line break: a backslash, not itself escaped, at the end of a line.
+_BACKSLASH_BREAK = r"(?<!\\)\\\n"
 _STASHED_FENCE = re.compile(r"^([> ]*)" + HTML_PLACEHOLDER % r"\d+" + "$")
 
 
@@ -264,6 +266,9 @@ class DialectExtension(Extension):
     """The hand-written pieces of the dialect, where no maintained extension does the job."""
 
     def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
+        # Markdown's own inline pass (20), made to skip patterns the text cannot match.
+        md.treeprocessors.register(
+            fast_inline.InlineProcessor(md, {_BACKSLASH_BREAK: "\\\n"}), "inline", 20)
         # After tabs are expanded (30), before superfences reads fences (25).
         md.preprocessors.register(_KramdownToc(md), "kramdown_toc", 29.5)
         md.preprocessors.register(_Lists(md), "github_lists", 29)
@@ -271,7 +276,7 @@ class DialectExtension(Extension):
         md.preprocessors.register(_FenceSpacing(md), "fence_spacing", 24)
         # Before backslash escapes (180), which leave a backslash before a newline alone; not
         # after an escaped backslash ("\\\\" at a line's end is a backslash, as in CommonMark).
-        md.inlinePatterns.register(_BackslashBreak(r"(?<!\\)\\\n", md), "backslash_break", 185)
+        md.inlinePatterns.register(_BackslashBreak(_BACKSLASH_BREAK, md), "backslash_break", 185)
         # After pymdownx.tasklist (25) has put in the checkboxes and inline Markdown (20) is
         # read, so the name is the text as shown.
         md.treeprocessors.register(_TaskLabels(md), "task_labels", 19)
