@@ -13,7 +13,7 @@ import xml.etree.ElementTree as etree
 from html import escape
 
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
+from markdown.extensions.toc import TocExtension, TocTreeprocessor, slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -37,9 +37,9 @@ _PLACEHOLDER_AT_START = re.compile(HTML_PLACEHOLDER % r"(\d+)")
 _PLACEHOLDER_ANYWHERE = re.compile(HTML_PLACEHOLDER % r"\d+")
 # kramdown's table of contents: a one-item list ("* TOC", "1. Contents") tagged {:toc}.
 _KRAMDOWN_TOC = re.compile(r"^ {0,3}(?:[-*+]|\d+\.) +\S.*\n {0,3}\{:\s*toc\s*\}[ \t]*$", re.M)
-# A line that is only a stashed fence, as superfences leaves it (indented, or after "> ").
 # CommonMark's hard line break: a backslash, not itself escaped, at the end of a line.
 _BACKSLASH_BREAK = r"(?<!\\)\\\n"
+# A line that is only a stashed fence, as superfences leaves it (indented, or after "> ").
 _STASHED_FENCE = re.compile(r"^([> ]*)" + HTML_PLACEHOLDER % r"\d+" + "$")
 
 
@@ -63,7 +63,12 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
         # callout boxes as !!! note admonitions.
         "pymdownx.quotes",
         "tables", "footnotes", "attr_list", "def_list", "admonition", "md_in_html",
-        "sane_lists", "toc", DialectExtension(),
+        # toc: Python-Markdown's, told not to look for a [TOC] the note does not hold.
+        "sane_lists", _TocExtension(slugify=slugify_unicode, permalink="#",
+                                    permalink_class="anchor",
+                                    permalink_title="Link to this section",
+                                    toc_depth="2-4", toc_class="note-toc"),
+        DialectExtension(),
         # Python-Markdown's smarty, not pymdownx.smartsymbols: smarty does what kramdown and
         # Goldmark do by default (curly quotes, -- and --- dashes, ...), smartsymbols does
         # (tm), arrows and fractions, and no quotes.
@@ -78,9 +83,6 @@ def extension_configs(settings: MarkdownConfig) -> dict[str, dict]:
         # "i==1, j==2" stays as written: == between two word characters is not a mark.
         "pymdownx.mark": {"smart_mark": True},
         "pymdownx.quotes": {"callouts": True},
-        "toc": {"slugify": slugify_unicode, "permalink": "#",
-                "permalink_class": "anchor", "permalink_title": "Link to this section",
-                "toc_depth": "2-4", "toc_class": "note-toc"},
         "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
     }
 
@@ -94,6 +96,39 @@ class _KramdownToc(Preprocessor):
         if "toc" not in text:
             return lines
         return _KRAMDOWN_TOC.sub("\n[TOC]\n", text).split("\n")
+
+
+class _MarkerToc(TocTreeprocessor):
+    """Python-Markdown's table of contents, without its walk of the whole page looking for a
+    ``[TOC]`` paragraph when the note's text held none once the preprocessors that write text
+    had run (Liquid, kramdown's ``{:toc}``), before raw HTML, ``markdown="1"`` blocks included,
+    is stashed away."""
+
+    marker_seen = True
+
+    def replace_marker(self, root: etree.Element, elem: etree.Element) -> None:
+        if self.marker_seen:
+            super().replace_marker(root, elem)
+
+
+class _TocMarkerSeen(Preprocessor):
+    def __init__(self, md, toc: _MarkerToc):
+        super().__init__(md)
+        self.toc = toc
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.toc.marker_seen = any(self.toc.marker in line for line in lines)
+        return lines
+
+
+class _TocExtension(TocExtension):
+    TreeProcessorClass = _MarkerToc
+
+    def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
+        super().extendMarkdown(md)
+        # After every preprocessor that writes text, before raw HTML is stashed (20).
+        md.preprocessors.register(_TocMarkerSeen(md, md.treeprocessors["toc"]),
+                                  "toc_marker_seen", 21)
 
 
 def diagram_fence(source: str, language: str, class_name: str, options: dict, md,
