@@ -25,14 +25,19 @@ from .config import MarkdownConfig
 _LIST_ITEM = re.compile(r"( *)([-*+]|\d{1,9}[.)])( +|$)")
 _FENCE_LINE = re.compile(r" *(`{3,}|~{3,})")
 # A paragraph line followed by a list item that may interrupt it (CommonMark: any bullet, and
-# an ordered list only when it starts at 1).
-_LIST_UNDER_TEXT = re.compile(r"^[^\s<|>#$\\*+-].*\n(?:[-*+]|1[.)]) ", re.M)
+# an ordered list only when it starts at 1): the item line, then the first character of the
+# line above it (one regex, r"^[^\s<|>#$\\*+-].*\n(?:[-*+]|1[.)]) " in multiline mode, would
+# try every position of the note).
+_ITEM_UNDER_A_LINE = re.compile(r"\n(?:[-*+]|1[.)]) ")
+_PARAGRAPH_LINE_START = re.compile(r"[^\s<|>#$\\*+-]")
 _INTERRUPTS = re.compile(r"[-*+]|1[.)]")
 # Lines after which a list item needs no blank line: HTML, tables, quotes, headings, math.
 _NOT_PARAGRAPH = ("<", "|", ">", "#", "$", "\\")
 # A list item indented the way GitHub nests it but Python-Markdown does not: by 1-3 spaces,
 # or by a number of spaces that is not a multiple of 4.
 _ODD_NESTING = re.compile(r"^(?: {4})* {1,3}(?:[-*+]|\d{1,9}[.)]) ", re.M)
+# The same below the first line: a literal newline to scan for, not every position.
+_ODD_NESTING_BELOW = re.compile(r"\n(?: {4})* {1,3}(?:[-*+]|\d{1,9}[.)]) ")
 _PLACEHOLDER_AT_START = re.compile(HTML_PLACEHOLDER % r"(\d+)")
 _PLACEHOLDER_ANYWHERE = re.compile(HTML_PLACEHOLDER % r"\d+")
 # kramdown's table of contents: a one-item list ("* TOC", "1. Contents") tagged {:toc}.
@@ -174,9 +179,19 @@ class _Lists(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
-        if not (_ODD_NESTING.search(text) or _LIST_UNDER_TEXT.search(text)):
+        if not (_ODD_NESTING.match(text) or _ODD_NESTING_BELOW.search(text)
+                or _list_under_text(text)):
             return lines
         return _ListRewriter().rewrite(lines)
+
+
+def _list_under_text(text: str) -> bool:
+    """Whether a list item stands right under a paragraph line."""
+    for item in _ITEM_UNDER_A_LINE.finditer(text):
+        line_start = text.rfind("\n", 0, item.start()) + 1
+        if line_start < item.start() and _PARAGRAPH_LINE_START.match(text, line_start):
+            return True
+    return False
 
 
 class _ListRewriter:
