@@ -13,6 +13,7 @@ from markdown import treeprocessors
 from pymdownx import highlight as pymdownx_highlight
 
 from digestif import code_highlight, dialect, fast_inline
+from digestif.config import MarkdownConfig
 from digestif.markup import MarkdownRenderer
 from digestif.note import Note
 
@@ -27,15 +28,23 @@ INLINE_CASES = [
     "note[^1] and [[slug]] and [[slug|Text]] and [[Ref]](http://x.pdf)\n\n[^1]: foot",
     "~~del~~ ^^ins^^ ==mark== H~2~O x^2^ i==1, *em* __strong__ <b>html</b> &amp; &#91;",
     "plain words only, nothing to look for at all",
+    "'quoted' \"double\" \"'nested'\" '\"sets\"' the '80s it's -- and --- and ... or ....",
+    "'\"start\n\"'start, `'code'` and <b title=\"x\">'html'</b> &ndash;'a' --'b'",
 ]
-ALPHABET = list("ab \n\\`[]()!<>@:/.w*_~^=&#|") + ["www.", "http://", "  \n", "[^1]", "[["]
+ALPHABET = list("ab \n\\`[]()!<>@:/.w*_~^=&#|'\"-") + ["www.", "http://", "  \n", "[^1]", "[[",
+                                                       "...", "--", "&nbsp;"]
 
 
-def renderers() -> tuple[MarkdownRenderer, MarkdownRenderer]:
-    """The dialect's renderer, and the same with Markdown's own inline pass put back."""
-    fast, slow = MarkdownRenderer(), MarkdownRenderer()
+def renderers(settings: MarkdownConfig) -> tuple[MarkdownRenderer, MarkdownRenderer]:
+    """The dialect's renderer, and the same with Markdown's own inline passes put back."""
+    fast, slow = MarkdownRenderer(settings=settings), MarkdownRenderer(settings=settings)
     slow.md.treeprocessors.register(treeprocessors.InlineProcessor(slow.md), "inline", 20)
     assert isinstance(fast.md.treeprocessors["inline"], fast_inline.InlineProcessor)
+    if settings.smart_quotes:
+        smarty = treeprocessors.InlineProcessor(slow.md)
+        smarty.inlinePatterns = slow.md.treeprocessors["smarty"].inlinePatterns
+        slow.md.treeprocessors.register(smarty, "smarty", 6)
+        assert isinstance(fast.md.treeprocessors["smarty"], fast_inline.InlineProcessor)
     return fast, slow
 
 
@@ -56,8 +65,9 @@ def outcome(renderer: MarkdownRenderer, body: str) -> str:
         return repr(error)
 
 
-def test_inline_pass_gives_what_markdowns_own_gives():
-    fast, slow = renderers()
+@pytest.mark.parametrize("smart_quotes", [False, True])
+def test_inline_pass_gives_what_markdowns_own_gives(smart_quotes):
+    fast, slow = renderers(MarkdownConfig(smart_quotes=smart_quotes))
     for body in INLINE_CASES + fuzz(1, 300, ALPHABET):
         assert outcome(fast, body) == outcome(slow, body), body
 

@@ -77,7 +77,7 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
         # Python-Markdown's smarty, not pymdownx.smartsymbols: smarty does what kramdown and
         # Goldmark do by default (curly quotes, -- and --- dashes, ...), smartsymbols does
         # (tm), arrows and fractions, and no quotes.
-        *(["smarty"] if settings.smart_quotes else []),
+        *(["smarty", fast_inline.FastSmarty()] if settings.smart_quotes else []),
     ]
 
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from markdown import inlinepatterns, treeprocessors, util
+from markdown.extensions import Extension, smarty
 from pymdownx import magiclink
 
 # What a text must hold for these regexes to match, found faster than the regex finds it (each
@@ -24,6 +25,18 @@ _REQUIRED: dict[str, str | re.Pattern] = {
     inlinepatterns.LINK_RE: "[",  # reference, link, short_reference
     magiclink.RE_MAIL: "@",
     magiclink.RE_LINK: re.compile(r"://|[wW]{3}\."),  # (ht|f)tps?:// or www., in any case
+}
+# smarty's patterns, all but the two that are a bare quote: the dashes, the ellipsis, the quote
+# each quoting rule rewrites.
+_SMARTY_REQUIRED: dict[str, str | re.Pattern] = {
+    r"(?<!-)---(?!-)": "---", r"(?<!-)--(?!-)": "--", r"(?<!\.)\.{3}(?!\.)": "...",
+    smarty.singleQuoteStartRe: "'", smarty.doubleQuoteStartRe: '"',
+    smarty.doubleQuoteSetsRe: "\"'", smarty.singleQuoteSetsRe: "'\"",
+    smarty.doubleQuoteSetsRe2: "'\"", smarty.singleQuoteSetsRe2: "\"'",
+    smarty.decadeAbbrRe: "'", smarty.openingSingleQuotesRegex: "'",
+    smarty.closingSingleQuotesRegex: "'", smarty.closingSingleQuotesRegex2: "'",
+    smarty.openingDoubleQuotesRegex: '"', smarty.closingDoubleQuotesRegex: '"',
+    smarty.closingDoubleQuotesRegex2: '"',
 }
 
 
@@ -71,3 +84,15 @@ class InlineProcessor(treeprocessors.InlineProcessor):
             if not matched:
                 patternIndex += 1
         return data
+
+
+class FastSmarty(Extension):
+    """Listed after smarty: smarty's own inline pass (curly quotes, dashes, ellipses), which is
+    a second copy of Markdown's, made to skip its patterns in the same way."""
+
+    def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
+        if "smarty" not in md.treeprocessors:
+            return
+        fast = InlineProcessor(md, _SMARTY_REQUIRED)
+        fast.inlinePatterns = md.treeprocessors["smarty"].inlinePatterns
+        md.treeprocessors.register(fast, "smarty", 6)  # smarty's priority
