@@ -13,29 +13,37 @@ import xml.etree.ElementTree as etree
 from html import escape
 
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
+from markdown.extensions.toc import TocExtension, TocTreeprocessor, slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER
 
+from . import code_highlight, fast_inline
 from .config import MarkdownConfig
 
 _LIST_ITEM = re.compile(r"( *)([-*+]|\d{1,9}[.)])( +|$)")
 _FENCE_LINE = re.compile(r" *(`{3,}|~{3,})")
 # A paragraph line followed by a list item that may interrupt it (CommonMark: any bullet, and
-# an ordered list only when it starts at 1).
-_LIST_UNDER_TEXT = re.compile(r"^[^\s<|>#$\\*+-].*\n(?:[-*+]|1[.)]) ", re.M)
+# an ordered list only when it starts at 1): the item line, then the first character of the
+# line above it (one regex, r"^[^\s<|>#$\\*+-].*\n(?:[-*+]|1[.)]) " in multiline mode, would
+# try every position of the note).
+_ITEM_UNDER_A_LINE = re.compile(r"\n(?:[-*+]|1[.)]) ")
+_PARAGRAPH_LINE_START = re.compile(r"[^\s<|>#$\\*+-]")
 _INTERRUPTS = re.compile(r"[-*+]|1[.)]")
 # Lines after which a list item needs no blank line: HTML, tables, quotes, headings, math.
 _NOT_PARAGRAPH = ("<", "|", ">", "#", "$", "\\")
 # A list item indented the way GitHub nests it but Python-Markdown does not: by 1-3 spaces,
 # or by a number of spaces that is not a multiple of 4.
 _ODD_NESTING = re.compile(r"^(?: {4})* {1,3}(?:[-*+]|\d{1,9}[.)]) ", re.M)
+# The same below the first line: a literal newline to scan for, not every position.
+_ODD_NESTING_BELOW = re.compile(r"\n(?: {4})* {1,3}(?:[-*+]|\d{1,9}[.)]) ")
 _PLACEHOLDER_AT_START = re.compile(HTML_PLACEHOLDER % r"(\d+)")
 _PLACEHOLDER_ANYWHERE = re.compile(HTML_PLACEHOLDER % r"\d+")
 # kramdown's table of contents: a one-item list ("* TOC", "1. Contents") tagged {:toc}.
 _KRAMDOWN_TOC = re.compile(r"^ {0,3}(?:[-*+]|\d+\.) +\S.*\n {0,3}\{:\s*toc\s*\}[ \t]*$", re.M)
+# CommonMark's hard line break: a backslash, not itself escaped, at the end of a line.
+_BACKSLASH_BREAK = r"(?<!\\)\\\n"
 # A line that is only a stashed fence, as superfences leaves it (indented, or after "> ").
 _STASHED_FENCE = re.compile(r"^([> ]*)" + HTML_PLACEHOLDER % r"\d+" + "$")
 
@@ -46,7 +54,9 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
         # superfences (not fenced_code): fences inside list items and quotes, and attributes
         # on the fence line (```python title="x.py"); pymdownx.highlight (not codehilite)
         # is what colours them, with the same Pygments classes under .highlight.
-        "pymdownx.superfences", "pymdownx.highlight",
+        # (code_highlight: pymdownx.highlight with its lexers and formatter made once.)
+        "pymdownx.superfences",
+        code_highlight.HighlightExtension(css_class="highlight", guess_lang=False),
         # "- [x] done": GitHub's task lists, as disabled checkboxes (readers cannot tick them).
         "pymdownx.tasklist",
         # ~~del~~ and H~2~O, x^2^ and ^^ins^^, ==mark==: one family, built on one shared
@@ -58,25 +68,26 @@ def extensions(settings: MarkdownConfig) -> list[str | Extension]:
         # callout boxes as !!! note admonitions.
         "pymdownx.quotes",
         "tables", "footnotes", "attr_list", "def_list", "admonition", "md_in_html",
-        "sane_lists", "toc", DialectExtension(),
+        # toc: Python-Markdown's, told not to look for a [TOC] the note does not hold.
+        "sane_lists", _TocExtension(slugify=slugify_unicode, permalink="#",
+                                    permalink_class="anchor",
+                                    permalink_title="Link to this section",
+                                    toc_depth="2-4", toc_class="note-toc"),
+        DialectExtension(),
         # Python-Markdown's smarty, not pymdownx.smartsymbols: smarty does what kramdown and
         # Goldmark do by default (curly quotes, -- and --- dashes, ...), smartsymbols does
         # (tm), arrows and fractions, and no quotes.
-        *(["smarty"] if settings.smart_quotes else []),
+        *(["smarty", fast_inline.FastSmarty()] if settings.smart_quotes else []),
     ]
 
 
 def extension_configs(settings: MarkdownConfig) -> dict[str, dict]:
     return {
-        "pymdownx.highlight": {"css_class": "highlight", "guess_lang": False},
         "pymdownx.superfences": {"custom_fences": [
             {"name": "mermaid", "class": "mermaid", "format": diagram_fence}]},
         # "i==1, j==2" stays as written: == between two word characters is not a mark.
         "pymdownx.mark": {"smart_mark": True},
         "pymdownx.quotes": {"callouts": True},
-        "toc": {"slugify": slugify_unicode, "permalink": "#",
-                "permalink_class": "anchor", "permalink_title": "Link to this section",
-                "toc_depth": "2-4", "toc_class": "note-toc"},
         "footnotes": {"BACKLINK_TITLE": "Back to reference %d"},
     }
 
@@ -90,6 +101,39 @@ class _KramdownToc(Preprocessor):
         if "toc" not in text:
             return lines
         return _KRAMDOWN_TOC.sub("\n[TOC]\n", text).split("\n")
+
+
+class _MarkerToc(TocTreeprocessor):
+    """Python-Markdown's table of contents, without its walk of the whole page looking for a
+    ``[TOC]`` paragraph when the note's text held none once the preprocessors that write text
+    had run (Liquid, kramdown's ``{:toc}``), before raw HTML, ``markdown="1"`` blocks included,
+    is stashed away."""
+
+    marker_seen = True
+
+    def replace_marker(self, root: etree.Element, elem: etree.Element) -> None:
+        if self.marker_seen:
+            super().replace_marker(root, elem)
+
+
+class _TocMarkerSeen(Preprocessor):
+    def __init__(self, md, toc: _MarkerToc):
+        super().__init__(md)
+        self.toc = toc
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.toc.marker_seen = any(self.toc.marker in line for line in lines)
+        return lines
+
+
+class _TocExtension(TocExtension):
+    TreeProcessorClass = _MarkerToc
+
+    def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
+        super().extendMarkdown(md)
+        # After every preprocessor that writes text, before raw HTML is stashed (20).
+        md.preprocessors.register(_TocMarkerSeen(md, md.treeprocessors["toc"]),
+                                  "toc_marker_seen", 21)
 
 
 def diagram_fence(source: str, language: str, class_name: str, options: dict, md,
@@ -135,9 +179,19 @@ class _Lists(Preprocessor):
 
     def run(self, lines: list[str]) -> list[str]:
         text = "\n".join(lines)
-        if not (_ODD_NESTING.search(text) or _LIST_UNDER_TEXT.search(text)):
+        if not (_ODD_NESTING.match(text) or _ODD_NESTING_BELOW.search(text)
+                or _list_under_text(text)):
             return lines
         return _ListRewriter().rewrite(lines)
+
+
+def _list_under_text(text: str) -> bool:
+    """Whether a list item stands right under a paragraph line."""
+    for item in _ITEM_UNDER_A_LINE.finditer(text):
+        line_start = text.rfind("\n", 0, item.start()) + 1
+        if line_start < item.start() and _PARAGRAPH_LINE_START.match(text, line_start):
+            return True
+    return False
 
 
 class _ListRewriter:
@@ -262,6 +316,9 @@ class DialectExtension(Extension):
     """The hand-written pieces of the dialect, where no maintained extension does the job."""
 
     def extendMarkdown(self, md):  # noqa: N802 - Markdown's API
+        # Markdown's own inline pass (20), made to skip patterns the text cannot match.
+        md.treeprocessors.register(
+            fast_inline.InlineProcessor(md, {_BACKSLASH_BREAK: "\\\n"}), "inline", 20)
         # After tabs are expanded (30), before superfences reads fences (25).
         md.preprocessors.register(_KramdownToc(md), "kramdown_toc", 29.5)
         md.preprocessors.register(_Lists(md), "github_lists", 29)
@@ -269,7 +326,7 @@ class DialectExtension(Extension):
         md.preprocessors.register(_FenceSpacing(md), "fence_spacing", 24)
         # Before backslash escapes (180), which leave a backslash before a newline alone; not
         # after an escaped backslash ("\\\\" at a line's end is a backslash, as in CommonMark).
-        md.inlinePatterns.register(_BackslashBreak(r"(?<!\\)\\\n", md), "backslash_break", 185)
+        md.inlinePatterns.register(_BackslashBreak(_BACKSLASH_BREAK, md), "backslash_break", 185)
         # After pymdownx.tasklist (25) has put in the checkboxes and inline Markdown (20) is
         # read, so the name is the text as shown.
         md.treeprocessors.register(_TaskLabels(md), "task_labels", 19)
