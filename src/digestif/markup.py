@@ -278,7 +278,10 @@ class _State:
         if self.base_url and url.startswith(self.base_url):
             # The site's own absolute URLs follow --base-url and count as backlinks.
             return f"{MARKER}root:{url[len(self.base_url):]}"
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "http://[x": an unclosed IPv6 host; left as written
+            return url
         if parts.scheme or parts.netloc or url.startswith("#"):
             return url
         if url.startswith("/"):
