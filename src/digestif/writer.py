@@ -4,8 +4,8 @@ A full build is written into a temporary folder beside the output and swapped in
 when every file was written, so an interrupted write leaves the previous output exactly as it
 was, and files no longer produced disappear (the previous output of a big site is removed by
 a background process after the swap: deleting 18,000 files takes as long as writing them).
-An incremental build (:func:`update_site`) writes
-only the files whose bytes changed, each atomically, and removes the ones no longer produced.
+An incremental build (:func:`update_site`) writes only the files whose bytes changed, each
+atomically, and removes the ones no longer produced.
 Both run only after every other stage succeeded, so a build with errors writes nothing. A folder
 digestif did not create is never replaced. Given the output plan, the writer refuses any path
 the plan does not own.
