@@ -390,3 +390,94 @@ def test_a_translation_override_and_a_new_menu_page_update_every_page(built, tmp
         links = [a.text for a in parse_html(site / "_site" / page).iter("a")]
         assert "Colophon" in links, page
     assert comparable_output(site / "_site") == full_build_of(site, tmp_path / "menu")
+
+
+# --- the cache file grows with what changed, not with the site ------------------------------
+
+def _many_notes_site(tmp_path, count=80):
+    """A site big enough that one note is a small share of the cache: notes in 4 categories,
+    sharing tags, linking to each other."""
+    site = tmp_path / "many"
+    (site / "content" / "papers").mkdir(parents=True)
+    (site / "site.toml").write_text('title = "Many"\nbase_url = "https://example.org/"\n'
+                                    "[search]\nenabled = false\n")
+    for i in range(count):
+        write_note(site, f"papers/n{i:03}.md",
+                   f"---\ntitle: Note number {i}\ndate: 2024-01-{1 + i % 28:02}\n"
+                   f"categories: [Group {i % 4}]\ntags: [t{i % 7}, t{i % 5}]\n"
+                   f"summary: What note {i} found.\n---\n"
+                   f"Body of note {i}, citing [[n{(i + 1) % count:03}]].\n\n## Method\n\n"
+                   f"Some *prose* with `code` and $x_{i}$.\n")
+    return site
+
+
+def _cache_files(site):
+    return {p.suffix: p for p in (site / CACHE_DIR).glob("build-*")}
+
+
+def test_a_one_note_edit_writes_a_small_delta_and_leaves_the_cache_file(tmp_path):
+    site = _many_notes_site(tmp_path)
+    build(site)
+    base = _cache_files(site)[".pickle"]
+    base_bytes = base.read_bytes()
+    note = site / "content" / "papers" / "n040.md"
+    note.write_text(note.read_text() + "\nOne more sentence.\n")
+    build(site)
+    files = _cache_files(site)
+    assert files[".pickle"].read_bytes() == base_bytes, "the base file is not rewritten"
+    assert files[".delta"].stat().st_size * 20 < len(base_bytes)
+    assert build(site).unchanged
+    other = site / "content" / "papers" / "n041.md"
+    other.write_text(other.read_text() + "\nAnother sentence.\n")
+    again = build(site)  # reads the base with its delta: a stale cache would render everything
+    rendered, pages = again.rendered, again.pages
+    assert 0 < rendered < pages / 4
+
+
+def test_edits_deletions_and_additions_through_deltas_match_cold_builds(tmp_path):
+    """Each step's incremental output, built from the base file plus the delta (or a new base
+    once the delta has grown), equals a cold build byte for byte."""
+    site = _many_notes_site(tmp_path)
+    build(site)
+    papers = site / "content" / "papers"
+    renamed = papers / "n010.md"
+    steps = [
+        lambda: renamed.write_text(renamed.read_text().replace("Note number 10",
+                                                                 "A Renamed Note")),
+        lambda: (papers / "n011.md").write_text(
+            (papers / "n011.md").read_text() + "\nAppended to the body.\n"),
+        lambda: (papers / "n012.md").unlink(),
+        lambda: write_note(site, "papers/new.md", "---\ntitle: Brand New\ndate: 2025-02-02\n"
+                           "categories: [Group 1]\ntags: [t3]\n---\nNew, citing [[n010]].\n"),
+        lambda: [(papers / f"n0{i}.md").write_text((papers / f"n0{i}.md").read_text()
+                                                   .replace("tags: [", "tags: [fresh, "))
+                 for i in range(20, 40)],  # a quarter of the notes: folds into a new base
+    ]
+    for number, step in enumerate(steps):
+        step()
+        build(site)
+        out = site / "_site"
+        assert comparable_output(out) == full_build_of(site, tmp_path / str(number)), number
+    assert not (out / "papers" / "n012").exists()
+    assert "Brand New" in "".join(parse_html(out / "categories" / "group-1" / "index.html")
+                                  .itertext())
+    assert "A Renamed Note" in "".join(parse_html(out / "archive" / "index.html").itertext())
+    assert ".delta" not in _cache_files(site), "the last, large step wrote a new base"
+
+
+def test_a_delta_of_another_base_is_not_applied(tmp_path):
+    site = _many_notes_site(tmp_path)
+    build(site)
+    note = site / "content" / "papers" / "n005.md"
+    note.write_text(note.read_text().replace("Note number 5", "Note number five"))
+    build(site)
+    stale_delta = _cache_files(site)[".delta"].read_bytes()
+    for i in range(30):  # a new base, and no delta
+        path = site / "content" / "papers" / f"n{i:03}.md"
+        path.write_text(path.read_text() + "\nMore.\n")
+    build(site)
+    (site / CACHE_DIR / _cache_files(site)[".pickle"].name).with_suffix(".delta") \
+        .write_bytes(stale_delta)
+    note.write_text(note.read_text() + "\nAnd again.\n")
+    build(site)
+    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)

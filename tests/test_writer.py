@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write_note
+from digestif import writer
 from digestif.build import BuildOptions, build
 from digestif.search import find_pagefind
 
@@ -100,3 +101,33 @@ def test_the_watch_sees_a_stranger_writing(site_copy, watched_output):
     build(site, BuildOptions())
     (site / "_site" / "stray.txt").write_text("not the writer's")
     assert [event for event, _, _ in seen["strangers"]] == ["open"]
+
+
+def _wait_for_removers() -> None:
+    for remover in writer._removers:
+        remover.wait(timeout=60)
+
+
+def test_a_big_previous_output_is_removed_after_the_swap_in_the_background(site_copy,
+                                                                           monkeypatch):
+    monkeypatch.setattr(writer, "BACKGROUND_REMOVAL_FILES", 1)  # every site counts as big
+    site = site_copy("minimal")
+    build(site, BuildOptions(use_cache=False))
+    started = len(writer._removers)
+    write_note(site, "papers/later.md", "---\ntitle: Later\ndate: 2025-12-01\n---\nLater.\n")
+    build(site, BuildOptions(use_cache=False))  # a full write over the previous output
+    assert len(writer._removers) == started + 1
+    _wait_for_removers()
+    assert [p.name for p in site.iterdir() if p.name.startswith(".digestif-")] == []
+    assert (site / "_site" / "papers" / "later" / "index.html").is_file()
+
+
+def test_a_previous_output_left_beside_the_site_by_an_interrupted_build_is_removed(site_copy):
+    site = site_copy("minimal")
+    left = site / ".digestif-old-_site-1234-abcd"
+    (left / "papers").mkdir(parents=True)
+    (left / "papers" / "index.html").write_text("old")
+    build(site, BuildOptions(use_cache=False))
+    _wait_for_removers()
+    assert not left.exists()
+    assert (site / "_site" / "index.html").is_file()

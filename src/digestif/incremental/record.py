@@ -77,8 +77,9 @@ class Facts:
         for group, fact in _NOTE_FACTS.items():
             for source, view in self.notes.items():
                 values.setdefault(("note", source, group), fact(view))
-        value = self.value
-        return {key for key, seen in previous.items() if value(key) != seen}
+        # A value already computed is looked up directly: a method call per input costs more.
+        value, known = self.value, values.get
+        return {key for key, seen in previous.items() if (known(key) or value(key)) != seen}
 
     def _compute(self, key: Input) -> str:
         kind = key[0]
@@ -235,6 +236,10 @@ def describe(value: object) -> object:
     if kind is Term:
         return f"term:{value.kind}:{value.slug}"
     if kind is list or kind is tuple:
+        # A list of notes (every listing page has one) by their files, without a call each.
+        sources = [item.note.source for item in value if type(item) is NoteView]
+        if len(sources) == len(value):
+            return sources
         return [describe(item) for item in value]
     if kind is dict:
         return [(key, describe(item)) for key, item in value.items()]

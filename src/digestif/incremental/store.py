@@ -11,6 +11,10 @@ Kept under ``SITE_DIR/.digestif-cache/`` (ignored by git), one file per set of r
 - memoised results of pure stages (related papers, BibTeX entries) keyed by their inputs;
 - a fingerprint of every input, for the "nothing changed" short-cut.
 
+The large part is a base file and a delta file: a build writes only what changed since the
+base (a one-note edit writes kilobytes, not the whole cache), and folds the delta into a new
+base once it holds a tenth of the entries.
+
 The cache is an optimisation only: a missing, stale or unreadable cache means a full build.
 """
 
@@ -188,6 +192,9 @@ class CacheState:
     """Where stored notes' Markdown and HTML are (set when the cache is loaded or saved)."""
     complete: bool = True
     """False while only the manifest is loaded (see :func:`load_rest`)."""
+    base: dict | None = field(default=None, repr=False, compare=False)
+    """The cache file's base part as it is on disk (see :func:`_save_rest`): the next save
+    writes only what differs from it."""
 
 
 _MANIFEST = ("inputs", "config", "token", "warnings", "counts", "stats", "stats_time",
@@ -195,6 +202,12 @@ _MANIFEST = ("inputs", "config", "token", "warnings", "counts", "stats", "stats_
 _REST = ("notes", "pages", "fragments", "input_values", "memo", "outputs", "store_generation")
 # Kept as plain tuples on disk: thousands of named tuples cost a Python call each to pickle.
 _RECORDS = ("pages", "fragments")
+# The parts of the rest a delta file records entry by entry.
+_DICTS = ("notes", "pages", "fragments", "input_values", "memo")
+_MISSING = object()
+# A delta file with more entries than this share of the base's is folded into a new base: a
+# build then reads one file of the size of the site plus a small one.
+DELTA_SHARE = 0.1
 
 
 def settings_fingerprint(*settings: object) -> str:
@@ -228,7 +241,8 @@ def load_rest(site_dir: Path, state: CacheState) -> None:
     if state.complete:
         return
     state.complete = True
-    rest = _load(cache_path(site_dir, state.settings, "pickle"))
+    base = _load(cache_path(site_dir, state.settings, "pickle"))
+    rest = _with_delta(base, _load(cache_path(site_dir, state.settings, "delta")))
     store = BodyStore(cache_path(site_dir, state.settings, "sqlite"))
     if rest.get("settings") == state.settings and set(_REST) <= rest.keys() and \
             store.generation() == rest["store_generation"]:
@@ -240,9 +254,29 @@ def load_rest(site_dir: Path, state: CacheState) -> None:
             setattr(state, name, {key: PageRecord._make(record)
                                   for key, record in rest[name].items()})
         state.store = store
+        state.base = base
     else:
         store.close()
         state.token = state.inputs = ""
+
+
+def _with_delta(base: dict, delta: dict) -> dict:
+    """The base file with the changes the delta file records since it was written (a delta
+    of another base, or none, leaves the base as it is: the body store's generation then
+    tells whether the base alone is still right)."""
+    if not base.get("id") or delta.get("base") != base["id"]:
+        return base
+    rest = dict(base)
+    for name in _DICTS:
+        changed, gone = delta[name]
+        rest[name] = merged = dict(base[name])
+        merged.update(changed)
+        for key in gone:
+            merged.pop(key, None)
+    added, removed = delta["outputs"]
+    rest["outputs"] = (base["outputs"] | added) - removed
+    rest["store_generation"] = delta["store_generation"]
+    return rest
 
 
 def _entry(blob: bytes) -> CachedNote:
@@ -252,10 +286,14 @@ def _entry(blob: bytes) -> CachedNote:
 
 
 def _blob(entry: CachedNote) -> bytes:
-    """An entry loaded from the cache is unchanged (an edited note gets a new entry)."""
-    if entry.blob is not None and entry.detached:
+    """An entry loaded from the cache, or pickled once its body was stored, is unchanged (an
+    edited note gets a new entry), so its bytes are pickled once."""
+    if entry.blob is not None and (entry.detached or entry.stored):
         return entry.blob
-    return pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+    blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+    if entry.stored:
+        entry.blob = blob
+    return blob
 
 
 def _load(path: Path) -> dict:
@@ -276,7 +314,7 @@ def save_cache(site_dir: Path, state: CacheState, manifest_only: bool = False) -
         _ignore_in_git(folder)
         if not manifest_only:
             _store_bodies(site_dir, state)
-            _write(site_dir, state, "pickle", _REST)
+            _save_rest(site_dir, state)
             _forget_other_settings(folder, state.settings)
         _write(site_dir, state, "manifest", _MANIFEST)  # last: it vouches for the rest
     except (OSError, sqlite3.Error):
@@ -295,18 +333,61 @@ def _store_bodies(site_dir: Path, state: CacheState) -> None:
 
 
 def _write(site_dir: Path, state: CacheState, part: str, names: tuple[str, ...]) -> None:
-    path = cache_path(site_dir, state.settings, part)
     data = {"format": FORMAT, "settings": state.settings,
             **{name: getattr(state, name) for name in names}}
-    for name in _RECORDS:
-        if name in data:
-            data[name] = {key: tuple(record) for key, record in data[name].items()}
-    if "notes" in data:
-        data["notes"] = {source: _blob(entry) for source, entry in data["notes"].items()}
+    _dump(cache_path(site_dir, state.settings, part), data)
+
+
+def _dump(path: Path, data: dict) -> None:
     temporary = path.with_suffix(f".tmp{os.getpid()}")
     with temporary.open("wb") as stream:
         pickle.dump(data, stream, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, path)
+
+
+def _save_rest(site_dir: Path, state: CacheState) -> None:
+    """Write what changed since the base file into the delta file, or, when there is no base
+    or the delta has grown past a share of it, a new base (and no delta). A one-note edit on
+    a 10,000-note site writes a few hundred kilobytes, not the whole cache."""
+    delta_path = cache_path(site_dir, state.settings, "delta")
+    delta = _delta(state)
+    if delta is not None:
+        _dump(delta_path, delta)
+        return
+    data = {"format": FORMAT, "settings": state.settings, "id": secrets.token_hex(8),
+            "notes": {source: _blob(entry) for source, entry in state.notes.items()},
+            **{name: {key: tuple(record) for key, record in getattr(state, name).items()}
+               for name in _RECORDS},
+            **{name: getattr(state, name) for name in
+               ("input_values", "memo", "outputs", "store_generation")}}
+    _dump(cache_path(site_dir, state.settings, "pickle"), data)
+    delta_path.unlink(missing_ok=True)  # after: an old delta names the old base's id
+    state.base = data
+
+
+def _delta(state: CacheState) -> dict | None:
+    """What changed since the base file, in its on-disk form; None when a new base is due."""
+    base = state.base
+    if not base or not base.get("id"):  # none, or written by a digestif without deltas
+        return None
+    delta: dict = {"format": FORMAT, "settings": state.settings, "base": base["id"],
+                   "store_generation": state.store_generation}
+    size = total = 0
+    for name in _DICTS:
+        old, new = base[name], getattr(state, name)
+        if name == "notes":
+            new = {source: _blob(entry) for source, entry in new.items()}
+        changed = {key: value for key, value in new.items()
+                   if old.get(key, _MISSING) != value}
+        if name in _RECORDS:
+            changed = {key: tuple(record) for key, record in changed.items()}
+        gone = [key for key in old if key not in new]
+        delta[name] = (changed, gone)
+        size, total = size + len(changed) + len(gone), total + len(old)
+    added, removed = state.outputs - base["outputs"], base["outputs"] - state.outputs
+    delta["outputs"] = (added, removed)
+    size, total = size + len(added) + len(removed), total + len(base["outputs"])
+    return delta if size <= DELTA_SHARE * total else None
 
 
 # Caches of other settings (another preview port, an older digestif) are kept this long.
