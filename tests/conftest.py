@@ -51,13 +51,24 @@ def parse_html(path: Path):
 
 
 def search_fragments(out: Path) -> dict[str, dict]:
-    """Pagefind's per-page records (gzipped JSON after a signature), by result URL."""
-    records = {}
-    for path in (out / "pagefind" / "fragment").iterdir():
-        data = gzip.decompress(path.read_bytes())
-        record = json.loads(data[data.index(b"{"):])
-        records[record["url"]] = record
-    return records
+    """Pagefind's per-page records (gzipped JSON after a signature), by result URL, as search
+    sees them: the full bundle's, less those its delta (pagefind/recent/) supersedes, plus the
+    delta's. A URL found twice fails the test."""
+    def read(folder: Path) -> dict[str, dict]:
+        records = {}
+        for path in folder.glob("*.pf_fragment") if folder.is_dir() else ():
+            data = gzip.decompress(path.read_bytes())
+            records[path.name.removesuffix(".pf_fragment")] = json.loads(data[data.index(b"{"):])
+        return records
+    by_id = read(out / "pagefind" / "fragment")
+    recent = out / "pagefind" / "recent"
+    if (recent / "digestif-recent.json").is_file():
+        superseded = json.loads((recent / "digestif-recent.json").read_text())["superseded"]
+        by_id = {key: value for key, value in by_id.items() if key not in superseded}
+        by_id.update(read(recent / "fragment"))
+    urls = [record["url"] for record in by_id.values()]
+    assert len(urls) == len(set(urls)), f"a page is found twice: {sorted(urls)}"
+    return {record["url"]: record for record in by_id.values()}
 
 
 class RecordedResponse:
