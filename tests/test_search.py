@@ -413,3 +413,18 @@ def test_a_full_bundle_whose_pages_are_not_recorded_is_indexed_again(tmp_path, c
     result = build(site, BuildOptions())
     assert not result.search.delta and result.search.pages == len(NOTE_URLS)
     assert "two quokka matrices" in fragments(out)["/papers/lora/"]["content"]
+
+
+@needs_pagefind
+def test_an_edited_page_missing_from_the_full_bundles_records_is_indexed_with_all(tmp_path):
+    """A record the delta could not supersede would show the note's old text: index all."""
+    site = copy_site("search", tmp_path)
+    out = build(site, BuildOptions()).config.output_path
+    pages_file = out / "pagefind" / search_delta.PAGES_FILE
+    pages = json.loads(pages_file.read_text(encoding="utf-8"))
+    del pages["/papers/lora/"]
+    pages_file.write_text(json.dumps(pages), encoding="utf-8")
+    edit(site, "lora.md", "two thin matrices", "two quokka matrices")
+    result = build(site, BuildOptions())
+    assert not result.search.delta and result.search.pages == len(NOTE_URLS)
+    assert "two thin matrices" not in fragments(out)["/papers/lora/"]["content"]

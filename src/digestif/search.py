@@ -57,6 +57,7 @@ from .search_delta import (
     changed_pages,
     delta_limit,
     link_pages,
+    page_url,
     record_pages,
     recorded_pages,
     write_recent,
@@ -202,6 +203,8 @@ class SearchJob:
     """A delta job: the note pages to index (changed or new since the full bundle)."""
     deleted: tuple[str, ...] = ()
     """A delta job: the full bundle's pages that are gone."""
+    superseded: tuple[str, ...] = ()
+    """A delta job: the full bundle's pages whose records search must drop (edited, gone)."""
 
     def run(self, folder: Path, stage: Path,
             started: Callable[[subprocess.Popen], object] | None = None) -> IndexStats:
@@ -230,6 +233,10 @@ class SearchJob:
         base_pages = recorded_pages(self.base)
         if base_pages is None or base_fingerprint(self.base) != self.base_fingerprint:
             return False
+        if any(page_url(path) not in base_pages for path in self.superseded):
+            # A record search could not drop would show a note's old text: index all.
+            log.debug("search: a superseded page is not in the full bundle's records")
+            return False
         carry_base(self.base, stage)
         recent = stage / RECENT_DIR
         if self.changed:
@@ -239,7 +246,7 @@ class SearchJob:
                 self._pagefind(site, recent, started)
             finally:
                 shutil.rmtree(site, ignore_errors=True)
-        write_recent(recent, base_pages, (*self.changed, *self.deleted))
+        write_recent(recent, base_pages, self.superseded)
         (recent / INDEX_MARKER).write_text(f"{self.fingerprint}\n", encoding="utf-8")
         return True
 
@@ -348,7 +355,8 @@ def _delta_of(bundle: Path, cache_dir: Path | None, previous: str | None,
         return {}
     _touch_fingerprints(cache_dir, base)  # the full bundle's stay among the kept ones
     return {"base": bundle.resolve(), "base_fingerprint": base, "changed": tuple(changed),
-            "deleted": tuple(deleted)}
+            "deleted": tuple(deleted),
+            "superseded": tuple(path for path in (*changed, *deleted) if path in base_pages)}
 
 
 def measure(bundle: Path, seconds: float, delta: bool = False) -> IndexStats:
