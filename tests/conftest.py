@@ -96,12 +96,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def comparable_output(folder: Path) -> dict[str, object]:
     """The output's files and bytes, for comparing two builds: without the marker (it holds a
-    build id), and Pagefind's bundle only by its number of files, since its key order and
-    hashed file names vary from run to run."""
+    build id), and Pagefind's bundle only by the records search sees, since its key order and
+    hashed file names vary from run to run, and an edit may be indexed into a delta bundle."""
     files = snapshot(folder)
     kept: dict[str, object] = {path: data for path, data in files.items()
                                if path != ".digestif-output" and not path.startswith("pagefind/")}
-    kept["pagefind files"] = sum(path.startswith("pagefind/") for path in files)
+    if (folder / "pagefind").is_dir():
+        kept["pagefind records"] = search_fragments(folder)
     return kept
 
 
