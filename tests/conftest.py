@@ -52,13 +52,24 @@ def parse_html(path: Path):
 
 
 def search_fragments(out: Path) -> dict[str, dict]:
-    """Pagefind's per-page records (gzipped JSON after a signature), by result URL."""
-    records = {}
-    for path in (out / "pagefind" / "fragment").iterdir():
-        data = gzip.decompress(path.read_bytes())
-        record = json.loads(data[data.index(b"{"):])
-        records[record["url"]] = record
-    return records
+    """Pagefind's per-page records (gzipped JSON after a signature), by result URL, as search
+    sees them: the full bundle's, less those its delta (pagefind/recent/) supersedes, plus the
+    delta's. A URL found twice fails the test."""
+    def read(folder: Path) -> dict[str, dict]:
+        records = {}
+        for path in folder.glob("*.pf_fragment") if folder.is_dir() else ():
+            data = gzip.decompress(path.read_bytes())
+            records[path.name.removesuffix(".pf_fragment")] = json.loads(data[data.index(b"{"):])
+        return records
+    by_id = read(out / "pagefind" / "fragment")
+    recent = out / "pagefind" / "recent"
+    if (recent / "digestif-recent.json").is_file():
+        superseded = json.loads((recent / "digestif-recent.json").read_text())["superseded"]
+        by_id = {key: value for key, value in by_id.items() if key not in superseded}
+        by_id.update(read(recent / "fragment"))
+    urls = [record["url"] for record in by_id.values()]
+    assert len(urls) == len(set(urls)), f"a page is found twice: {sorted(urls)}"
+    return {record["url"]: record for record in by_id.values()}
 
 
 class RecordedResponse:
@@ -86,12 +97,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def comparable_output(folder: Path) -> dict[str, object]:
     """The output's files and bytes, for comparing two builds: without the marker (it holds a
-    build id), and Pagefind's bundle only by its number of files, since its key order and
-    hashed file names vary from run to run."""
+    build id), and Pagefind's bundle only by the records search sees, since its key order and
+    hashed file names vary from run to run, and an edit may be indexed into a delta bundle."""
     files = snapshot(folder)
     kept: dict[str, object] = {path: data for path, data in files.items()
                                if path != ".digestif-output" and not path.startswith("pagefind/")}
-    kept["pagefind files"] = sum(path.startswith("pagefind/") for path in files)
+    if (folder / "pagefind").is_dir():
+        kept["pagefind records"] = search_fragments(folder)
     return kept
 
 

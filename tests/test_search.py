@@ -15,7 +15,7 @@ import pytest
 
 from conftest import copy_site, parse_html, write_note
 from conftest import search_fragments as fragments
-from digestif import search
+from digestif import search, search_delta
 from digestif.build import BuildOptions, build
 from digestif.config import Permalinks, SiteConfig
 from digestif.writer import prepare_generated, write_site
@@ -228,7 +228,7 @@ def test_a_rebuild_keeps_a_fresh_index_and_no_temporary_folder(tmp_path):
     result = build(site, BuildOptions())
     out = result.config.output_path
     assert "/papers/mamba/" in fragments(out)
-    assert result.search.pages == len(NOTE_URLS) + 1
+    assert result.search.pages == 1 and result.search.delta, "only the new note is indexed"
     leftovers = [p.name for p in out.parent.iterdir()
                  if p.name.startswith(".digestif") and p.name != ".digestif-cache"]
     assert leftovers == []
@@ -304,7 +304,7 @@ def test_an_edit_is_found_by_search_after_a_rebuild_and_the_old_words_are_gone(t
     assert result.rendered < 38, "an incremental build, in place"
     text = fragments(out)["/papers/lora/"]["content"]
     assert "two quokka matrices" in text and "two thin matrices" not in text
-    assert result.search.pages == len(NOTE_URLS) and len(counted) == 2
+    assert result.search.pages == 1 and len(counted) == 2
 
 
 @needs_pagefind
@@ -348,3 +348,83 @@ def test_an_index_made_for_other_pages_is_not_kept(tmp_path, counted):
     result = build(site, BuildOptions())
     assert len(counted) == 2 and result.search.pages == len(NOTE_URLS)
     assert search.bundle_fingerprint(out / "pagefind") not in (None, "0123")
+
+
+def recent(out: Path) -> dict:
+    return json.loads((out / "pagefind" / "recent" / search_delta.RECENT_FILE).read_text())
+
+
+def edit(site: Path, name: str, old: str, new: str) -> None:
+    note = site / "content" / "papers" / name
+    note.write_text(note.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+@needs_pagefind
+def test_a_few_edits_are_indexed_into_a_delta_that_supersedes_the_old_pages(tmp_path, counted):
+    """Edits and a deletion since the full bundle: Pagefind reads only the changed pages, the
+    full bundle stays as it was, and the delta lists the old records search must drop."""
+    site = copy_site("search", tmp_path)
+    out = build(site, BuildOptions()).config.output_path
+    base_files, base_ids = bundle_files(out), search_delta.read_fragments(out / "pagefind")
+    edit(site, "lora.md", "two thin matrices", "two quokka matrices")
+    assert build(site, BuildOptions()).search.delta
+    edit(site, "flashattention.md", "FlashAttention", "FlashWombat")
+    result = build(site, BuildOptions())
+    assert result.search.delta and result.search.pages == 2, "both edits since the full bundle"
+    (site / "content" / "papers" / "sr-zh.md").unlink()
+    result = build(site, BuildOptions())
+    assert len(counted) == 4 and result.search.pages == 2, "the delta covers all since the full"
+    records = fragments(out)
+    assert set(records) == {url.removeprefix("/repo") for url in NOTE_URLS} - {"/papers/sr-zh/"}
+    assert "two quokka matrices" in records["/papers/lora/"]["content"]
+    assert "two thin matrices" not in records["/papers/lora/"]["content"]
+    assert "FlashWombat" in records["/papers/flashattention/"]["content"]
+    assert set(recent(out)["superseded"]) == {base_ids[url][0] for url in
+                                              ("/papers/lora/", "/papers/flashattention/",
+                                               "/papers/sr-zh/")}
+    kept = {path: value for path, value in bundle_files(out).items()
+            if not path.startswith("recent/")}
+    assert kept == base_files, "the full bundle is not indexed again"
+
+
+@needs_pagefind
+def test_more_changes_than_a_delta_takes_index_the_whole_site_again(tmp_path, counted,
+                                                                   monkeypatch):
+    site = copy_site("search", tmp_path)
+    out = build(site, BuildOptions()).config.output_path
+    edit(site, "lora.md", "two thin matrices", "two quokka matrices")
+    assert build(site, BuildOptions()).search.delta
+    monkeypatch.setattr(search_delta, "DELTA_PAGES", 1)
+    edit(site, "flashattention.md", "FlashAttention", "FlashWombat")
+    result = build(site, BuildOptions())
+    assert not result.search.delta and result.search.pages == len(NOTE_URLS)
+    assert not (out / "pagefind" / "recent").exists()
+    records = fragments(out)
+    assert "two quokka matrices" in records["/papers/lora/"]["content"]
+    assert "FlashWombat" in records["/papers/flashattention/"]["content"]
+
+
+@needs_pagefind
+def test_a_full_bundle_whose_pages_are_not_recorded_is_indexed_again(tmp_path, counted):
+    site = copy_site("search", tmp_path)
+    out = build(site, BuildOptions()).config.output_path
+    (out / "pagefind" / search_delta.PAGES_FILE).unlink()
+    edit(site, "lora.md", "two thin matrices", "two quokka matrices")
+    result = build(site, BuildOptions())
+    assert not result.search.delta and result.search.pages == len(NOTE_URLS)
+    assert "two quokka matrices" in fragments(out)["/papers/lora/"]["content"]
+
+
+@needs_pagefind
+def test_an_edited_page_missing_from_the_full_bundles_records_is_indexed_with_all(tmp_path):
+    """A record the delta could not supersede would show the note's old text: index all."""
+    site = copy_site("search", tmp_path)
+    out = build(site, BuildOptions()).config.output_path
+    pages_file = out / "pagefind" / search_delta.PAGES_FILE
+    pages = json.loads(pages_file.read_text(encoding="utf-8"))
+    del pages["/papers/lora/"]
+    pages_file.write_text(json.dumps(pages), encoding="utf-8")
+    edit(site, "lora.md", "two thin matrices", "two quokka matrices")
+    result = build(site, BuildOptions())
+    assert not result.search.delta and result.search.pages == len(NOTE_URLS)
+    assert "two thin matrices" not in fragments(out)["/papers/lora/"]["content"]

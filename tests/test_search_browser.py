@@ -161,3 +161,52 @@ def test_results_and_the_open_header_box_have_no_axe_violations(browser, site_ur
     problems["open header box"] = axe_violations(browser, scheme, 1280)
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert not any(problems.values()), problems
+
+
+@pytest.fixture(scope="module")
+def edited_url(tmp_path_factory):
+    """The search sample site with LoRA's "two thin matrices" made "two quokka matrices" and
+    the Chinese note deleted after the first build: the rebuild indexes a delta bundle."""
+    root = tmp_path_factory.mktemp("served-edited")
+    with static_server(root) as origin:
+        base_url = f"{origin}/repo/"
+        site = copy_site("search", tmp_path_factory.mktemp("sites"))
+        options = BuildOptions(out=root / "repo", base_url=base_url)
+        if build(site, options).search is None:
+            pytest.skip("no search index was built")
+        note = site / "content" / "papers" / "lora.md"
+        note.write_text(note.read_text(encoding="utf-8").replace("two thin matrices",
+                                                                 "two quokka matrices"),
+                        encoding="utf-8")
+        (site / "content" / "papers" / "sr-zh.md").unlink()
+        assert build(site, options).search.delta
+        yield base_url
+
+
+def searched(driver, site_url: str, query: str) -> list[dict]:
+    """The results once the search page says how many it found (none included)."""
+    driver.get(site_url + "search/?q=" + query)
+    status = (By.CSS_SELECTOR, ".search-page .search-status")
+    WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.find_element(*status).text)
+    return results(driver)
+
+
+def test_after_an_edit_search_finds_the_new_words_and_not_the_old(browser, edited_url):
+    assert [r["href"] for r in searched(browser, edited_url, "quokka")] == \
+        [edited_url + "papers/lora/"]
+    assert searched(browser, edited_url, "thin") == []
+    found = searched(browser, edited_url, "low-rank")
+    assert [r["title"] for r in found].count(
+        "LoRA: Low-Rank Adaptation of Large Language Models") == 1, "shown once, not per bundle"
+    assert filter_counts(browser)[("category", "Efficient Tuning")] == "1"
+
+
+def test_a_deleted_note_is_no_longer_found(browser, edited_url):
+    assert searched(browser, edited_url, "数据集") == []
+
+
+def test_a_year_filter_lists_an_edited_note_once(browser, edited_url):
+    browser.get(edited_url + "search/?year=2025")
+    found = WebDriverWait(browser, WAIT_SECONDS).until(lambda d: results(d))
+    assert sorted(r["href"] for r in found) == [edited_url + "papers/chain-of-zoom-ko/",
+                                                edited_url + "papers/lora/"]

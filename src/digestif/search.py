@@ -12,13 +12,14 @@ written there into place, before the atomic swap of a full build, or under the d
 lock. Nothing here writes under the output folder. A Pagefind that is missing or fails costs a
 warning, never the build.
 
-Pagefind cannot update an index: any change to what is indexed means indexing every note page
-again (about 4 s of CPU per 1,000 notes of 1,000 words). What each note page gives Pagefind is
-fingerprinted (:func:`indexed_fingerprint`), and the bundle carries the fingerprint of the whole
-set (:data:`INDEX_MARKER`); each page's fingerprint is kept beside the build cache, so a build
+Pagefind cannot update an index: indexing every note page again costs about 4 s of CPU per
+1,000 notes of 1,000 words. What each note page gives Pagefind is fingerprinted
+(:func:`indexed_fingerprint`), and the bundle carries the fingerprint of the whole set
+(:data:`INDEX_MARKER`); each page's fingerprint is kept beside the build cache, so a build
 fingerprints only the pages it rendered. A build whose indexed text did not change (a template
 outside the article, a stylesheet, the site's title) leaves the bundle in place, or carries it
-into the new output folder, without running Pagefind.
+into the new output folder, without running Pagefind. When a few pages changed since the full
+bundle was made, only those are indexed, into a delta bundle inside it (search_delta.py).
 
 Pagefind runs as its command-line program, reading the written pages, rather than fed from
 memory through ``pagefind --service`` (``pagefind.index.PagefindIndex`` speaks it): measured
@@ -31,6 +32,7 @@ forever if the binary dies.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -39,6 +41,7 @@ import os
 import pickle
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -48,6 +51,17 @@ from typing import TYPE_CHECKING
 from .config import SearchConfig, SiteConfig
 from .digests import fingerprint
 from .errors import Problem
+from .search_delta import (
+    RECENT_DIR,
+    carry_base,
+    changed_pages,
+    delta_limit,
+    link_pages,
+    page_url,
+    record_pages,
+    recorded_pages,
+    write_recent,
+)
 
 if TYPE_CHECKING:
     from .writer import Generate
@@ -84,6 +98,8 @@ class IndexStats:
     files: int
     bytes: int
     seconds: float
+    delta: bool = False
+    """Only the changed pages were indexed, into the delta bundle these figures are of."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +140,8 @@ class SearchIndexer:
         if not self.enabled or not pages:
             return IndexPlan()
         began = time.perf_counter()
-        previous = bundle_fingerprint(out_dir / BUNDLE_DIR)
+        bundle = out_dir / BUNDLE_DIR
+        previous = bundle_fingerprint(bundle)
         known = _load_fingerprints(cache_dir, previous) if previous else {}
         contents = {path: _text(rendered[path]) for path in pages if path in rendered}
         pages_fps = {path: indexed_fingerprint(contents[path]) if path in contents
@@ -137,8 +154,9 @@ class SearchIndexer:
                   len(contents), time.perf_counter() - began)
         if current == previous:
             log.debug("search: the indexed text did not change; the index is kept")
-            return IndexPlan() if in_place else IndexPlan(generate=_carry(out_dir / BUNDLE_DIR))
-        job = SearchJob(self.executable, note_glob(self.config), current)
+            return IndexPlan() if in_place else IndexPlan(generate=_carry(bundle))
+        job = SearchJob(self.executable, note_glob(self.config), current,
+                        **_delta_of(bundle, cache_dir, previous, known, pages_fps))
         return IndexPlan(generate=lambda folder, stage: self.index(job, folder, stage), job=job)
 
     def index(self, job: SearchJob, folder: Path, stage: Path) -> bool:
@@ -178,13 +196,64 @@ class SearchJob:
     glob: str
     fingerprint: str | None = None
     """Of what the pages give Pagefind; written into the bundle (:data:`INDEX_MARKER`)."""
+    base: Path | None = None
+    """A delta job: the full bundle to keep, made for ``base_fingerprint``."""
+    base_fingerprint: str | None = None
+    changed: tuple[str, ...] = ()
+    """A delta job: the note pages to index (changed or new since the full bundle)."""
+    deleted: tuple[str, ...] = ()
+    """A delta job: the full bundle's pages that are gone."""
+    superseded: tuple[str, ...] = ()
+    """A delta job: the full bundle's pages whose records search must drop (edited, gone)."""
 
     def run(self, folder: Path, stage: Path,
             started: Callable[[subprocess.Popen], object] | None = None) -> IndexStats:
         """Index ``folder``'s pages into the empty folder ``stage``; raises SearchFailed.
         ``started`` is told the running process (the dev server ends it when it stops)."""
         began = time.perf_counter()
-        command = [str(self.executable), "--site", ".", "--output-path", str(stage.resolve()),
+        if self.base is not None and self._run_delta(folder, stage, started):
+            recent = stage / RECENT_DIR
+            stats = measure(recent, time.perf_counter() - began, delta=True)
+            log.debug("search: delta of %d pages, %d gone: %s", len(self.changed),
+                      len(self.deleted), stats)
+            return stats
+        shutil.rmtree(stage / RECENT_DIR, ignore_errors=True)
+        self._pagefind(folder, stage, started)
+        record_pages(stage)
+        if self.fingerprint:
+            (stage / INDEX_MARKER).write_text(self.fingerprint + "\n", encoding="utf-8")
+        stats = measure(stage, time.perf_counter() - began)
+        log.debug("search: %s", stats)
+        return stats
+
+    def _run_delta(self, folder: Path, stage: Path,
+                   started: Callable[[subprocess.Popen], object] | None) -> bool:
+        """Keep the full bundle and index the changed pages into its delta; False when the
+        full bundle is no longer the one this job was made for (then the caller indexes all)."""
+        base_pages = recorded_pages(self.base)
+        if base_pages is None or base_fingerprint(self.base) != self.base_fingerprint:
+            return False
+        if any(page_url(path) not in base_pages for path in self.superseded):
+            # A record search could not drop would show a note's old text: index all.
+            log.debug("search: a superseded page is not in the full bundle's records")
+            return False
+        carry_base(self.base, stage)
+        recent = stage / RECENT_DIR
+        if self.changed:
+            site = Path(tempfile.mkdtemp(prefix=".digestif-recent-", dir=stage.parent))
+            try:
+                link_pages(folder, self.changed, site)
+                self._pagefind(site, recent, started)
+            finally:
+                shutil.rmtree(site, ignore_errors=True)
+        write_recent(recent, base_pages, self.superseded)
+        (recent / INDEX_MARKER).write_text(f"{self.fingerprint}\n", encoding="utf-8")
+        return True
+
+    def _pagefind(self, folder: Path, output: Path,
+                  started: Callable[[subprocess.Popen], object] | None) -> None:
+        """Run Pagefind on ``folder``'s note pages into ``output``; raises SearchFailed."""
+        command = [str(self.executable), "--site", ".", "--output-path", str(output.resolve()),
                    "--glob", self.glob, "--exclude-selectors", ", ".join(EXCLUDED_SELECTORS),
                    "--quiet"]
         try:
@@ -201,14 +270,9 @@ class SearchJob:
                         from None
         except OSError as exc:
             raise SearchFailed(f"{self.executable} could not run: {exc}") from None
-        if process.returncode != 0 or not (stage / "pagefind.js").is_file():
+        if process.returncode != 0 or not (output / "pagefind.js").is_file():
             raise SearchFailed(f"{self.executable} exited with status {process.returncode}: "
                                f"{_last_lines(err or out)}")
-        if self.fingerprint:
-            (stage / INDEX_MARKER).write_text(self.fingerprint + "\n", encoding="utf-8")
-        stats = measure(stage, time.perf_counter() - began)
-        log.debug("search: %s", stats)
-        return stats
 
 
 def find_pagefind() -> Path | None:
@@ -257,21 +321,53 @@ def indexed_fingerprint(html: str) -> str:
 
 
 def bundle_fingerprint(bundle: Path) -> str | None:
-    """The fingerprint a complete bundle was made for (None: no bundle, or an unknown one)."""
+    """The fingerprint of the pages a complete bundle indexes, its delta's when it has one
+    (None: no bundle, or an unknown one)."""
+    base = base_fingerprint(bundle)
+    return base and (_marker(bundle / RECENT_DIR) if (bundle / RECENT_DIR).exists() else base)
+
+
+def base_fingerprint(bundle: Path) -> str | None:
+    """The fingerprint the full bundle was made for, whatever its delta holds."""
+    return _marker(bundle) if (bundle / "pagefind.js").is_file() else None
+
+
+def _marker(folder: Path) -> str | None:
     try:
-        text = (bundle / INDEX_MARKER).read_text(encoding="utf-8").strip()
+        text = (folder / INDEX_MARKER).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return None
-    return text if text and (bundle / "pagefind.js").is_file() else None
+    return text or None
 
 
-def measure(bundle: Path, seconds: float) -> IndexStats:
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+def _delta_of(bundle: Path, cache_dir: Path | None, previous: str | None,
+              known: Mapping[str, str], pages: Mapping[str, str | None]) -> dict:
+    """The delta fields of the job that brings ``bundle`` up to ``pages`` ({}: index them all):
+    a delta when the full bundle's pages are known and few of them changed."""
+    base = base_fingerprint(bundle)
+    if base is None or None in pages.values():
+        return {}
+    base_pages = known if base == previous else _load_fingerprints(cache_dir, base)
+    if not base_pages:
+        return {}
+    changed, deleted = changed_pages(base_pages, pages)
+    if len(changed) + len(deleted) > delta_limit(len(pages)):
+        return {}
+    _touch_fingerprints(cache_dir, base)  # the full bundle's stay among the kept ones
+    return {"base": bundle.resolve(), "base_fingerprint": base, "changed": tuple(changed),
+            "deleted": tuple(deleted),
+            "superseded": tuple(path for path in (*changed, *deleted) if path in base_pages)}
+
+
+def measure(bundle: Path, seconds: float, delta: bool = False) -> IndexStats:
+    entry_file = bundle / "pagefind-entry.json"
+    entry = json.loads(entry_file.read_text(encoding="utf-8")) if entry_file.exists() else {}
     languages = entry.get("languages", {})
     files = [path for path in bundle.rglob("*") if path.is_file()]
     return IndexStats(pages=sum(lang.get("page_count", 0) for lang in languages.values()),
                       languages=tuple(sorted(languages)), files=len(files),
-                      bytes=sum(path.stat().st_size for path in files), seconds=seconds)
+                      bytes=sum(path.stat().st_size for path in files), seconds=seconds,
+                      delta=delta)
 
 
 def _carry(bundle: Path) -> Generate:
@@ -318,6 +414,12 @@ def _load_fingerprints(cache_dir: Path | None, site_fingerprint: str) -> dict[st
         return {}
     return data.get("pages", {}) if isinstance(data, dict) and \
         data.get("fingerprint") == site_fingerprint else {}
+
+
+def _touch_fingerprints(cache_dir: Path | None, site_fingerprint: str) -> None:
+    if cache_dir is not None:
+        with contextlib.suppress(OSError):
+            os.utime(_fingerprints_path(cache_dir, site_fingerprint))
 
 
 def _save_fingerprints(cache_dir: Path, site_fingerprint: str | None,

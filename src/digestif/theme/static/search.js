@@ -15,9 +15,49 @@ function loadEngine(bundle, base) {
     await pagefind.options({ baseUrl: base, excerptLength: 24 });
     await pagefind.init();
     await mergeOtherLanguages(pagefind, bundle, base);
-    return pagefind;
+    const recent = await mergeRecent(pagefind, bundle, base);
+    return {
+      filters: () => pagefind.filters(),
+      debouncedSearch: async (term, options, wait) => {
+        const search = await pagefind.debouncedSearch(term, options, wait);
+        return search && withoutSuperseded(search, recent);
+      },
+    };
   })();
   return engine;
+}
+
+// Notes edited since the full index was made are indexed into a small second bundle,
+// recent/ (search_delta.py); its digestif-recent.json lists the full index's records it
+// supersedes (edited and deleted notes), by Pagefind page id, with their filter values.
+async function mergeRecent(pagefind, bundle, base) {
+  const listed = await fetch(bundle + "recent/digestif-recent.json", { cache: "no-cache" });
+  if (!listed.ok) return null;  // no delta: the full index is current
+  const recent = await listed.json();
+  const entry = await fetch(bundle + "recent/pagefind-entry.json", { cache: "no-cache" });
+  const languages = entry.ok ? (await entry.json()).languages || {} : {};  // none: deletions only
+  for (const language of Object.keys(languages)) {
+    await pagefind.mergeIndex(bundle + "recent/", { language, baseUrl: base });
+  }
+  return { superseded: recent.superseded || {}, own: new Set(recent.pages || []) };
+}
+
+// Drop the superseded records, and a record found twice (a page whose record came out the
+// same in both bundles), taking them out of the filter counts too.
+function withoutSuperseded(search, recent) {
+  if (!recent) return search;
+  const seen = new Set();
+  const filters = structuredClone(search.filters || {});
+  const results = search.results.filter((result) => {
+    const replaced = Object.hasOwn(recent.superseded, result.id) && !recent.own.has(result.id);
+    const stale = replaced || seen.has(result.id);
+    seen.add(result.id);
+    for (const [name, values] of Object.entries(stale ? recent.superseded[result.id] || {} : {})) {
+      for (const value of values) if (filters[name]?.[value]) filters[name][value] -= 1;
+    }
+    return !stale;
+  });
+  return { ...search, results, filters };
 }
 
 // Pagefind keeps one index per page language and searches only the one matching this page's
