@@ -371,19 +371,9 @@ def measure(bundle: Path, seconds: float, delta: bool = False) -> IndexStats:
 
 
 def _carry(bundle: Path) -> Generate:
-    """Fill a staging folder with the bundle already live (hard links where the file system
-    allows: Pagefind's files are never changed in place, only replaced with the folder)."""
+    """Fill a staging folder with the bundle already live, its delta included."""
     def carry(folder: Path, stage: Path) -> bool:
-        for source in bundle.rglob("*"):
-            target = stage / source.relative_to(bundle)
-            if source.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source, target)
-            except OSError:
-                shutil.copy2(source, target)
+        carry_base(bundle, stage, with_delta=True)
         return True
     return carry
 

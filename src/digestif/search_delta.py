@@ -76,12 +76,13 @@ def recorded_pages(bundle: Path) -> dict[str, list] | None:
     return data if isinstance(data, dict) else None
 
 
-def carry_base(bundle: Path, stage: Path) -> None:
-    """Fill ``stage`` with the full bundle, without its delta (hard links where the file
-    system allows: Pagefind's files are only ever replaced with the folder)."""
+def carry_base(bundle: Path, stage: Path, with_delta: bool = False) -> None:
+    """Fill ``stage`` with the full bundle, without its delta unless ``with_delta`` (hard
+    links where the file system allows: Pagefind's files are only ever replaced with the
+    folder)."""
     for source in bundle.rglob("*"):
         relative = source.relative_to(bundle)
-        if relative.parts[0] == RECENT_DIR:
+        if relative.parts[0] == RECENT_DIR and not with_delta:
             continue
         target = stage / relative
         if source.is_dir():
