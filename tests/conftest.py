@@ -199,9 +199,7 @@ def engine(request, monkeypatch) -> str:
     if only is not None and request.param != only.args[0]:
         pytest.skip(f"{request.param} engine: {only.kwargs['reason']}")
     if request.node.get_closest_marker("own_engine"):  # the test's settings choose
-        if request.param != ENGINES[0]:
-            pytest.skip("the test chooses its engines itself")
-        return "its own"
+        return "its own"  # collected once (pytest_collection_modifyitems)
     from digestif import markup
 
     make = markup._new_renderer
@@ -209,3 +207,16 @@ def engine(request, monkeypatch) -> str:
     monkeypatch.setattr(markup, "_new_renderer", lambda base_url, settings: make(
         base_url, dataclasses.replace(settings, engine=request.param)))
     return request.param
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """A test marked ``own_engine`` sets the engine in its settings itself: it runs once, not
+    once per value of the ``engine`` fixture."""
+    kept, dropped = [], []
+    for item in items:
+        param = getattr(getattr(item, "callspec", None), "params", {}).get("engine")
+        own = item.get_closest_marker("own_engine") is not None
+        (dropped if own and param not in (None, ENGINES[0]) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
