@@ -236,6 +236,14 @@ class _State:
         self.math_text: dict[str, str] = {}
         self.first_paragraph = ""
 
+    def body(self, html: str, toc: tuple[TocEntry, ...]) -> RenderedBody:
+        """What this render gives, the same for both engines."""
+        return RenderedBody(
+            html=html, toc=toc, first_paragraph=self.first_paragraph,
+            words=len(re.findall(r"\w+", self.note.body)),
+            assets=tuple(dict.fromkeys(self.assets)), links=tuple(dict.fromkeys(self.links)),
+            problems=tuple(self.problems))
+
     def warn(self, message: str, line: int | None, field: str) -> None:
         self.problems.append(Problem(self.note.source, message, line, field, warning=True))
 
@@ -332,11 +340,7 @@ class MarkdownRenderer:
         self.md.reset()
         html = self.md.convert(note.body)
         toc = tuple(_flatten_toc(getattr(self.md, "toc_tokens", [])))
-        return RenderedBody(
-            html=html, toc=toc, first_paragraph=state.first_paragraph,
-            words=len(re.findall(r"\w+", note.body)), assets=tuple(dict.fromkeys(state.assets)),
-            links=tuple(dict.fromkeys(state.links)), problems=tuple(state.problems),
-        )
+        return state.body(html, toc)
 
 
 def _flatten_toc(tokens: list[dict]):

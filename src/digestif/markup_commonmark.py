@@ -94,10 +94,7 @@ class CommonmarkRenderer:
         html = toc.html
         if self.math:
             html = self._math_back(html)
-        return RenderedBody(
-            html=html, toc=toc.entries, first_paragraph=state.first_paragraph,
-            words=len(re.findall(r"\w+", note.body)), assets=tuple(dict.fromkeys(state.assets)),
-            links=tuple(dict.fromkeys(state.links)), problems=tuple(state.problems))
+        return state.body(html, toc.entries)
 
     def _passes(self, html: str) -> str:
         if 'type="checkbox"' in html:

@@ -88,22 +88,23 @@ def carry_base(bundle: Path, stage: Path, with_delta: bool = False) -> None:
         if source.is_dir():
             target.mkdir(parents=True, exist_ok=True)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
+        _link_or_copy(source, target)
 
 
 def link_pages(folder: Path, pages: Iterable[str], site: Path) -> None:
     """A site folder holding only ``pages`` of ``folder``, at the same paths (same URLs)."""
     for path in pages:
-        target = site / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(folder / path, target)
-        except OSError:
-            shutil.copy2(folder / path, target)
+        _link_or_copy(folder / path, site / path)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the file system allows (Pagefind's files and the built pages are only
+    ever replaced, never changed in place), else a copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def write_recent(recent: Path, base_pages: Mapping[str, list], superseded_paths: Iterable[str]
