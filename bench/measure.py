@@ -67,6 +67,16 @@ def _with_rss_report(command: list[str], rss_file: Path) -> list[str]:
     return [sys.executable, "-c", _RUSAGE_WRAPPER, str(rss_file), *command]
 
 
+def _child_environment() -> dict[str, str]:
+    """This environment, but Python may write its bytecode: a user's install keeps ``.pyc``
+    files after the first run (the warm-up's), and a machine that sets
+    PYTHONDONTWRITEBYTECODE would otherwise have every timed build of digestif and Pelican
+    compile their sources again (about 0.1 s a command for digestif)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def measure(command: list[str], cwd: Path) -> Sample:
     """Run ``command`` in ``cwd`` once; fail loudly if it fails."""
     load = os.getloadavg()[0]
@@ -75,7 +85,8 @@ def measure(command: list[str], cwd: Path) -> Sample:
         with log_file.open("wb") as log:
             start = time.perf_counter()
             process = subprocess.Popen(_with_rss_report(command, rss_file), cwd=cwd,
-                                       stdout=log, stderr=subprocess.STDOUT)
+                                       stdout=log, stderr=subprocess.STDOUT,
+                                       env=_child_environment())
             watcher = TreeWatcher(process.pid)
             process.wait()
             seconds = time.perf_counter() - start
