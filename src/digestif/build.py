@@ -81,6 +81,9 @@ class BuildOptions:
     shows the new pages first and indexes them a moment later."""
     explain: bool = False
     """Say why each page and feed was rendered again (:attr:`BuildResult.explanations`)."""
+    save_later: bool = False
+    """Leave writing the build cache to disk to the caller (:attr:`BuildResult.save_cache`):
+    the dev server keeps it in memory, and saves it after the browser was told to reload."""
 
 
 @dataclass
@@ -109,6 +112,8 @@ class BuildResult:
     patched: set[str] | None = None
     """The notes whose part of the last build's model was patched in place (the dev server,
     for an edit that changed no note's shape); None when the model was built afresh."""
+    save_cache: Callable[[], None] | None = None
+    """With ``save_later``: writes the cache this build committed to ``.digestif-cache/``."""
 
 
 def build(site_dir: Path, options: BuildOptions = BuildOptions(),
@@ -181,13 +186,15 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: I
     # Search warnings stay out of --strict: a missing Pagefind is the machine's, not the notes'.
     warnings = problems.warnings + search.warnings
     pages = sum(1 for job in jobs if job.path.endswith(".html"))
-    layer.commit(recorder, set(plan.paths), warnings, (len(notes), pages), left_out)
+    layer.commit(recorder, set(plan.paths), warnings, (len(notes), pages), left_out,
+                 save=not options.save_later)
     layer.keep_model(live)
     return BuildResult(config, len(notes), pages, written.files,
                        time.perf_counter() - started, warnings, site, search.stats,
                        layer.state, index_search=index_later,
                        explanations=layer.explanations, rendered=layer.rendered,
-                       left_out=left_out, patched=layer.patched)
+                       left_out=left_out, patched=layer.patched,
+                       save_cache=layer.save if options.save_later else None)
 
 
 def _model(config: SiteConfig, notes: list[Note], pages: list[Note],

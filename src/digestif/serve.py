@@ -253,7 +253,8 @@ class DevServer:
         # After the first build, pages go live before search has re-indexed them: an edit
         # shows at once, and search catches up a few seconds later on a large site.
         options = BuildOptions(out=self.output, base_url=self.origin + base_path,
-                               drafts=self.options.drafts, search_later=bool(changes))
+                               drafts=self.options.drafts, search_later=bool(changes),
+                               save_later=True)
         # The first build may be long enough for a progress bar; rebuilds print one line.
         progress = not changes and not self.console.quiet
         assert self._worker is not None, "start() first"

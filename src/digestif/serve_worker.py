@@ -85,7 +85,7 @@ def _serve_builds(connection) -> None:
     """The worker's loop: one build per request, the cache kept for the next one."""
     os.setpgid(0, 0)  # its own group: the server ends it, and all it started, in one kill
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
-    cache = None
+    cache, save = None, None
     while True:
         try:
             request: BuildRequest = connection.recv()
@@ -97,8 +97,9 @@ def _serve_builds(connection) -> None:
         try:
             console = Console(quiet=not request.progress)
             result = build(request.site_dir, request.options, console, cache)
-            cache = result.cache
-            answer = ("built", dataclasses.replace(result, site=None, cache=None))
+            cache, save = result.cache, result.save_cache
+            answer = ("built", dataclasses.replace(result, site=None, cache=None,
+                                                   save_cache=None))
         except BuildError as exc:
             answer = ("errors", list(exc.problems))
         except ConfigError as exc:
@@ -106,6 +107,16 @@ def _serve_builds(connection) -> None:
         except Exception as exc:  # reported by the server as a crash, with where it happened
             answer = ("crash", f"{exc!r}\n{traceback.format_exc()}")
         connection.send(answer)
+        if save is not None:  # the page shows meanwhile; the next build waits for the save
+            _save(save)
+            save = None
+
+
+def _save(save) -> None:
+    try:
+        save()
+    except Exception:  # a cache that cannot be written only costs speed next time
+        logging.getLogger(__name__).exception("saving the build cache failed")
 
 
 __all__ = ["BuildRequest", "BuildWorker", "WorkerGone"]

@@ -293,10 +293,10 @@ class Incremental:
         arguments unchanged), and the stale ones are those that read an input that changed."""
         from .record import Readers
         live, previous = self._live, self.previous_records()
-        if live.readers is None:
-            live.readers = Readers()
-        live.readers.sync(previous)
-        if recorder._may_change is None:
+        if recorder._may_change is None:  # the first call of the build (pages, then feeds)
+            if live.readers is None:
+                live.readers = Readers()
+            live.readers.sync(previous)
             recorder.compare_only(self._may_change(recorder.previous_values))
         readers = live.readers.of(recorder.changed)
         kept, stale = set(), []
@@ -370,7 +370,7 @@ class Incremental:
         return self.state.token
 
     def commit(self, recorder: Recorder | None, outputs: set[str], warnings: list[Problem],
-               counts: tuple[int, int], left_out: LeftOut) -> None:
+               counts: tuple[int, int], left_out: LeftOut, save: bool = True) -> None:
         """What the next build needs to know of this one; recorded only once it succeeded."""
         state = self.state
         state.left_out = left_out
@@ -384,8 +384,14 @@ class Incremental:
             state.pages = recorder.records
             state.fragments = recorder.fragments
             state.input_values = recorder.values()
-        if self.use_cache:
+        if self.use_cache and save:
             save_cache(self.config.site_dir, state)
+
+    def save(self) -> None:
+        """Write the committed state to ``.digestif-cache/`` (when ``commit`` was told not to:
+        the dev server saves after the browser was told to reload)."""
+        if self.use_cache:
+            save_cache(self.config.site_dir, self.state)
 
     def bytecode_dir(self) -> Path | None:
         return self.config.site_dir / CACHE_DIR / "templates" if self.use_cache else None
