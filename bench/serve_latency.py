@@ -6,7 +6,10 @@ headless Chromium showing the change, with no reload by this script.
 
 ``--edit title`` (the default) gives the note a new title; ``--edit body`` appends a sentence
 to its body, the edit the dev server updates the model in place for. ``--stages`` runs the
-server with ``--debug`` and prints the median of each build stage over the rebuilds.
+server with ``--debug`` and prints the median of each build stage over the rebuilds. Each
+edit's time is split into: save -> the server's "rebuilt" line (the watcher's wait and the
+rebuild, which the server times itself), and that line -> the page showing the change (the
+reload message, the browser's fetch and paint).
 
 Needs Debian's chromium and chromium-driver and selenium (pip install -e '.[test]'). Run by
 hand, like the rest of bench/; it restores the note it edits, and site.toml when --engine
@@ -32,6 +35,14 @@ from selenium import webdriver
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync")
 GIVE_UP_SECONDS = 60
+ANNOUNCED: list[float] = []
+"""When each "rebuilt" line was read from the server."""
+ANNOUNCED_AT: list[float] = []
+"""The same, as wall-clock time (for the browser's navigation timing)."""
+NAVIGATIONS: list[dict] = []
+"""The browser's timing of each reload (ms since the reload started), and when it started."""
+SAVED: list[tuple[float, float]] = []
+"""(saved, shown) of each edit."""
 
 
 def main() -> None:
@@ -98,6 +109,8 @@ def start_server(site: Path, stages: bool = False,
         for line in server.stdout:
             if seconds := re.search(r"rebuilt .* in ([0-9.]+) s", line):
                 rebuilds.append(float(seconds.group(1)))
+                ANNOUNCED.append(time.perf_counter())
+                ANNOUNCED_AT.append(time.time())
             _log_stage(line, stage_log)
 
     threading.Thread(target=read_rebuild_lines, daemon=True).start()
@@ -142,6 +155,11 @@ def edit_and_wait(driver: webdriver.Chrome, note: Path, original: str, round_: i
             sys.exit(f"the page did not show the edit within {GIVE_UP_SECONDS} s")
         time.sleep(0.005)
     latency = time.perf_counter() - saved
+    SAVED.append((saved, saved + latency))
+    NAVIGATIONS.append(driver.execute_script(
+        "const n = performance.getEntriesByType('navigation')[0]; return {origin: "
+        "performance.timeOrigin, response: n.responseEnd, ready: n.domContentLoadedEventEnd, "
+        "load: n.loadEventEnd};"))
     print(f"round {round_}: {latency * 1000:.0f} ms", flush=True)
     return latency
 
@@ -153,6 +171,21 @@ def report(site: Path, latencies: list[float], rebuilds: list[float], engine: st
     print(f"{name}, {edit} edits: save to screen median {median:.2f} s (min {min(latencies):.2f}, "
           f"max {max(latencies):.2f}) over {len(latencies)} edits; rebuilds took "
           f"{', '.join(f'{s:.2f}' for s in rebuilds)} s")
+    if len(ANNOUNCED) >= len(SAVED) == len(rebuilds):
+        said = ANNOUNCED[-len(SAVED):]
+        waits = [a - saved - r for a, (saved, _), r in zip(said, SAVED, rebuilds, strict=True)]
+        shows = [shown - a for a, (_, shown) in zip(said, SAVED, strict=True)]
+        print(f"  beyond the rebuild (medians): save -> rebuild starts "
+              f"{statistics.median(waits) * 1000:.0f} ms (watcher), rebuilt -> page shows "
+              f"{statistics.median(shows) * 1000:.0f} ms (reload message, fetch, paint)")
+    if len(ANNOUNCED_AT) >= len(NAVIGATIONS) and NAVIGATIONS:
+        said = ANNOUNCED_AT[-len(NAVIGATIONS):]
+        starts = [n["origin"] / 1000 - a for n, a in zip(NAVIGATIONS, said, strict=True)]
+        print(f"  the reload (medians): rebuilt -> reload starts "
+              f"{statistics.median(starts) * 1000:.0f} ms, page received "
+              + ", DOM ready ".join(f"{statistics.median([n[k] for n in NAVIGATIONS]):.0f} ms"
+                                    for k in ("response", "ready"))
+              + f", loaded {statistics.median([n['load'] for n in NAVIGATIONS]):.0f} ms")
 
 
 def report_stages(stages: list[dict[str, float]]) -> None:

@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 # (_site/, .git/, caches) is not watched.
 WATCHED_KINDS = {"content": "content", "templates": "templates", "static": "static",
                  "i18n": "templates", CONFIG_FILE: "config"}  # i18n/: the theme's words
-# Editors save in bursts (temp file, rename, chmod): wait this long for quiet before building.
-SETTLE_MS = 100
+# Editors save in bursts (temp file, rename, chmod) a few ms apart: wait this long for quiet
+# before building (watchfiles' own default; a save shows between one and two of these later).
+SETTLE_MS = 50
 WATCHER_READY_SECONDS = 10
 # How long Ctrl-C waits for a build in progress to finish before leaving without it.
 STOP_WAIT_SECONDS = 1
