@@ -180,12 +180,19 @@ def report(site: Path, latencies: list[float], rebuilds: list[float], engine: st
               f"{statistics.median(shows) * 1000:.0f} ms (reload message, fetch, paint)")
     if len(ANNOUNCED_AT) >= len(NAVIGATIONS) and NAVIGATIONS:
         said = ANNOUNCED_AT[-len(NAVIGATIONS):]
-        starts = [n["origin"] / 1000 - a for n, a in zip(NAVIGATIONS, said, strict=True)]
-        print(f"  the reload (medians): rebuilt -> reload starts "
-              f"{statistics.median(starts) * 1000:.0f} ms, page received "
-              + ", DOM ready ".join(f"{statistics.median([n[k] for n in NAVIGATIONS]):.0f} ms"
-                                    for k in ("response", "ready"))
-              + f", loaded {statistics.median([n['load'] for n in NAVIGATIONS]):.0f} ms")
+        # The page swaps its body in place: a navigation that began before the build was
+        # announced is the first load, not a reload.
+        reloads = [(n, n["origin"] / 1000 - a) for n, a in zip(NAVIGATIONS, said, strict=True)
+                   if n["origin"] / 1000 > a - 0.5]
+        print(f"  {len(reloads)} of {len(NAVIGATIONS)} edits reloaded the page", end="")
+        if reloads:
+            def median_ms(values) -> str:
+                return f"{statistics.median(values):.0f} ms"
+            print(f"; rebuilt -> reload starts {median_ms([s * 1000 for _, s in reloads])}, "
+                  f"page received {median_ms([n['response'] for n, _ in reloads])}, DOM ready "
+                  f"{median_ms([n['ready'] for n, _ in reloads])}, loaded "
+                  f"{median_ms([n['load'] for n, _ in reloads])}", end="")
+        print()
 
 
 def report_stages(stages: list[dict[str, float]]) -> None:

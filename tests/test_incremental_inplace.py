@@ -160,3 +160,27 @@ def test_a_failed_build_leaves_no_model_to_patch(server: Server, tmp_path: Path)
     result = build(server.site, BuildOptions(out=server.out), cache=server.result.cache)
     assert result.patched is None
     assert_like_cold(server, tmp_path)
+
+
+def test_a_card_image_that_appears_is_published_by_the_next_edit(server: Server,
+                                                                 tmp_path: Path):
+    """The model warned that the image was missing; once it is there, an edit to another
+    note must copy it, as a full build would."""
+    edit(server, BETA, "title: Beta", "title: Beta\nimage: card.png")
+    server.rebuild()
+    assert any(w.field == "image" for w in server.result.warnings)
+    (server.site / "content/papers/card.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    append(server, ALPHA, "\nAn unrelated edit.\n")
+    assert server.rebuild().patched is None
+    assert (server.out / "papers/card.png").is_file()
+    assert_like_cold(server, tmp_path)
+
+
+def test_warnings_of_the_model_are_reported_again_when_it_is_patched(server: Server):
+    edit(server, BETA, "[Alpha](alpha.md#method).", "[Alpha](alpha.md#method) and [[nobody]].")
+    warned = [w for w in server.rebuild().warnings if "nobody" in w.message]
+    assert warned
+    append(server, BETA, "\nAn edit that keeps the broken link.\n")
+    result = server.rebuild()
+    assert result.patched == {BETA}
+    assert [w for w in result.warnings if "nobody" in w.message] == warned

@@ -226,7 +226,7 @@ class Incremental:
         if live is None or live.frame != frame or problems.errors or not self.can_update():
             return None
         changed = changed_notes(live, notes, pages)
-        if changed is None or not all(path.is_file() for path in live.copies.values()):
+        if changed is None or not self._files_as_planned(live):
             return None
         if not patch(live, changed, bodies):
             return None
@@ -234,6 +234,14 @@ class Incremental:
         # The model's memoised results (related papers) were not asked for, and still hold.
         self.memo_now.update(self.state.memo)
         return live
+
+    @staticmethod
+    def _files_as_planned(live: LiveModel) -> bool:
+        """Every file the plan copies is still there, and no card image the model found
+        missing (it may be there now, to be copied): files beside notes are not notes, and
+        an edit to a note does not say whether they changed."""
+        return all(path.is_file() for path in live.copies.values()) and \
+            not any(problem.field == "image" for problem in live.problems)
 
     def keep_model(self, live: LiveModel) -> None:
         """Keep this build's model for the next one (after it committed)."""
