@@ -88,7 +88,7 @@ def test_successive_edits_keep_the_index_of_readers_up_to_date(server: Server,
     edit(server, BETA, "First edit.", "First edit, reworded.")
     assert server.rebuild().patched == {BETA}
     assert_like_cold(server, tmp_path)
-    edit(server, BETA, "title: Beta", "title: Beta renamed")  # a full build in between
+    edit(server, BETA, "tags: [x, y]", "tags: [x, y, w]")  # a full build in between
     assert server.rebuild().patched is None
     append(server, BETA, "\nThird edit.\n")
     assert server.rebuild().patched == {BETA}
@@ -97,6 +97,36 @@ def test_successive_edits_keep_the_index_of_readers_up_to_date(server: Server,
 
 @pytest.mark.parametrize("change", [
     pytest.param((BETA, "title: Beta", "title: Beta, retitled"), id="title"),
+    pytest.param((BETA, "title: Beta", "title: Beta\nsummary: A summary."), id="summary"),
+    pytest.param((BETA, "Beta builds on", "Beta, a first paragraph edit, builds on"),
+                 id="first-paragraph"),
+])
+def test_a_new_title_or_summary_is_patched_in_place(server: Server, tmp_path: Path, change):
+    """The note's page gets its new title and description; the lists that show them render
+    again because they read them."""
+    edit(server, *change)
+    result = server.rebuild(explain=True)
+    assert result.patched == {BETA}
+    assert result.explanations["index.html"]  # the home page lists beta
+    assert_like_cold(server, tmp_path)
+
+
+def test_a_new_title_that_changes_another_notes_bibtex_key_renders_that_note(tmp_path: Path):
+    """BibTeX keys are unique across the site: two notes with one base key get a and b."""
+    site = copy_site("connections", tmp_path)
+    note = "---\ntitle: {title}\ndate: {date}\nauthors: [Ada Lovelace]\n---\nBody.\n"
+    # Years apart, with the site's other notes between them: not each other's neighbours.
+    write_note(site, "papers/first.md", note.format(title="Engines one", date="2020-01-01"))
+    write_note(site, "papers/second.md", note.format(title="Engines two", date="2026-06-01"))
+    server = Server(site, tmp_path / "out")
+    edit(server, "content/papers/first.md", "Engines one", "Looms one")
+    result = server.rebuild(explain=True)
+    assert result.patched == {"content/papers/first.md"}
+    assert result.explanations["papers/second/index.html"]
+    assert_like_cold(server, tmp_path)
+
+
+@pytest.mark.parametrize("change", [
     pytest.param((BETA, "tags: [x, y]", "tags: [x, z]"), id="tags"),
     pytest.param((BETA, "categories: [C1]", "categories: [C2]"), id="categories"),
     pytest.param((BETA, "date: 2025-02-01", "date: 2024-02-01"), id="date"),
@@ -104,9 +134,6 @@ def test_successive_edits_keep_the_index_of_readers_up_to_date(server: Server,
     pytest.param((BETA, "title: Beta", "title: Beta\nslug: beta-two"), id="slug"),
     pytest.param((BETA, "title: Beta", "title: Beta\nlang: fr"), id="lang"),
     pytest.param((BETA, "title: Beta", "title: Beta\ndraft: true"), id="draft"),
-    pytest.param((BETA, "title: Beta", "title: Beta\nsummary: A summary."), id="summary"),
-    pytest.param((BETA, "Beta builds on", "Beta, a first paragraph edit, builds on"),
-                 id="first-paragraph"),
     pytest.param((BETA, "[Alpha](alpha.md#method).", "[Alpha](alpha.md#method) and "
                   "[[gamma]]."), id="new-link"),
 ])
@@ -180,7 +207,19 @@ def test_warnings_of_the_model_are_reported_again_when_it_is_patched(server: Ser
     edit(server, BETA, "[Alpha](alpha.md#method).", "[Alpha](alpha.md#method) and [[nobody]].")
     warned = [w for w in server.rebuild().warnings if "nobody" in w.message]
     assert warned
-    append(server, BETA, "\nAn edit that keeps the broken link.\n")
+    append(server, ALPHA, "\nAn edit to another note.\n")
     result = server.rebuild()
-    assert result.patched == {BETA}
+    assert result.patched == {ALPHA}
     assert [w for w in result.warnings if "nobody" in w.message] == warned
+
+
+def test_an_edit_to_a_note_with_a_warning_makes_the_warning_again_with_its_line(
+        server: Server, tmp_path: Path):
+    edit(server, BETA, "Beta builds on", "See ![a figure](missing.png).\n\nBeta builds on")
+    first = [w for w in server.rebuild().warnings if "missing.png" in w.message]
+    edit(server, BETA, "See ![a figure]", "A line before.\n\nSee ![a figure]")
+    result = server.rebuild()
+    assert result.patched is None
+    again = [w for w in result.warnings if "missing.png" in w.message]
+    assert [w.line for w in again] == [w.line + 2 for w in first]
+    assert_like_cold(server, tmp_path)

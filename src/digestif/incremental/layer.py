@@ -10,13 +10,15 @@ contains; the stages know nothing of it.
 The dev server goes further (:meth:`Incremental.reuse_model`). Its worker keeps the cache state
 in memory, and on it (``CacheState.live``, never saved) the last build's site model, page jobs,
 feed specs and output plan (:class:`.live.LiveModel`). When an edit leaves the same notes with
-the same *shape* (front matter, summary, reading time, links, files beside it: what other pages
-and the plan are made from) and nothing but notes changed (settings, options, templates, static
-files: the *frame*), the edited notes' views get their new note and body in place, and the
-jobs, feeds and plan are reused as they are. The pages to render again are then looked up in an
-inverted index, input -> outputs that read it (:class:`.record.Readers`), for the inputs that
-may have changed, which are only the edited notes' and the site-wide ones (terms, lists,
-templates), not compared over every note and every page. Anything else takes the full path.
+the same *shape* (front matter but the title and summary, reading time, links, files beside
+it: what the model's structure and the plan are made from) and nothing but notes changed
+(settings, options, templates, static files: the *frame*), the edited notes' views get their
+new note, body, title and summary in place, and the jobs, feeds and plan are reused (the
+edited note's own page gets its new title and description). The pages to render again are
+then looked up in an inverted index, input -> outputs that read it (:class:`.record.Readers`),
+for the inputs that may have changed: the edited notes', the site-wide ones (terms, lists,
+templates) and the BibTeX keys, not compared over every note and every page. Anything else
+takes the full path.
 """
 
 from __future__ import annotations
@@ -307,6 +309,8 @@ class Incremental:
             live.readers.sync(previous)
             recorder.compare_only(self._may_change(recorder.previous_values))
         readers = live.readers.of(recorder.changed)
+        # A patched note's page: its arguments (title, description) may be what changed.
+        readers.update(view.path for view in live.site.notes if view.note.source in self.patched)
         kept, stale = set(), []
         for job in jobs:
             record = previous.get(job.path)
@@ -323,11 +327,13 @@ class Incremental:
         return stale, kept
 
     def _may_change(self, previous: dict[Input, str]) -> set[Input]:
-        """The inputs a patched model can have changed: the patched notes', and those that
-        name no note (terms, lists, templates, settings). Another note's facts follow from
+        """The inputs a patched model can have changed: the patched notes', those that name
+        no note (terms, lists, templates, settings), and every BibTeX key (unique across the
+        site: a new title can change another note's). Another note's other facts follow from
         its own file and from the shapes of the others, which are all unchanged."""
         patched = self.patched
-        return {key for key in previous if key[0] != "note" or key[1] in patched}
+        return {key for key in previous
+                if key[0] != "note" or key[1] in patched or key[2] == "cite"}
 
     def _why(self, recorder: Recorder, record: PageRecord | None, args: str) -> list[str]:
         state = self.state

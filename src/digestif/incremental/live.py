@@ -6,9 +6,10 @@ page jobs, the feed specs and the output plan of the last successful build. When
 notes differ from it only in notes whose *shape* is unchanged (:func:`shape`), the changed
 notes' views are patched in place (:func:`patch`) and the jobs, feeds and plan are reused:
 they hold the very :class:`~digestif.model.NoteView` objects that were patched, and nothing
-they were computed from changed. Anything else (a note added or removed, a front-matter edit,
-a new link or first paragraph, another template) returns None: the caller builds the model
-and the plan afresh, as a cold build does.
+they were computed from changed but a note page's own title and description, which are
+patched too. Anything else (a note added or removed, a front-matter edit other than the title
+or summary, a new link, another reading time, another template) returns None: the caller
+builds the model and the plan afresh, as a cold build does.
 """
 
 from __future__ import annotations
@@ -50,15 +51,16 @@ class LiveModel:
 
 def shape(note: Note, body: RenderedBody) -> str:
     """Everything about a note that the model, the page jobs, the feed specs and the plan
-    read, so other pages can depend on it: its front matter (title, date, slug, terms, venue,
-    links, language, draft, image, authors…) and the facts taken from its body (summary,
-    reading time, links to other notes, files beside it, diagrams). Not its HTML or table of
-    contents: only pages that read them (recorded as its inputs) show those."""
-    front = dataclasses.replace(note, body="", digest="")
+    read, so other pages can depend on it, but for the two fields :func:`patch` updates
+    itself (the title and the summary): its front matter (date, slug, terms, venue, links,
+    language, draft, image, authors…) and the facts taken from its body (reading time, links
+    to other notes, files beside it, diagrams). Not its HTML or table of contents: only pages
+    that read them (recorded as its inputs) show those."""
+    front = dataclasses.replace(note, body="", digest="", title="", summary="", body_line=0)
     from ..model import WORDS_PER_MINUTE
     minutes = max(1, round(body.words / WORDS_PER_MINUTE))
-    return fingerprint(repr(front), note.summary or body.first_paragraph, minutes,
-                       list(body.links), list(body.assets), "mermaid" in note.body)
+    links = [(kind, target) for kind, target, _line in body.links]  # lines: for warnings
+    return fingerprint(repr(front), minutes, links, list(body.assets), "mermaid" in note.body)
 
 
 def changed_notes(live: LiveModel, notes: list[Note], pages: list[Note]) -> list[Note] | None:
@@ -82,15 +84,35 @@ def changed_notes(live: LiveModel, notes: list[Note], pages: list[Note]) -> list
 
 
 def patch(live: LiveModel, changed: list[Note], bodies: dict[str, RenderedBody]) -> bool:
-    """Give the changed notes' views their new note and body; False (nothing patched) if one
-    of them changed shape."""
+    """Give the changed notes' views their new note, body and summary, and their pages their
+    new title and description; False (nothing patched) if one of them changed shape or has
+    a warning of the model or the plan (to be made again, with its line)."""
     views = live.views()
+    # The model's and the plan's warnings about an edited note name lines of its old text.
+    warned = {problem.file for problem in live.problems}
     for note in changed:
         view = views[note.source]
-        if shape(view.note, view.rendered) != shape(note, bodies[note.source]):
+        if note.source in warned or \
+                shape(view.note, view.rendered) != shape(note, bodies[note.source]):
             return False
+    jobs = None
     for note in changed:
         view = views[note.source]
         body = bodies[note.source]
+        summary = note.summary or body.first_paragraph
+        retitled = summary != view.summary or note.title != view.title
         view.note, view.rendered, view.toc, view._html = note, body, body.toc, None
+        view.summary = summary
+        if retitled:
+            jobs = jobs or {job.path: job for job in live.jobs}
+            _retitle(jobs[view.path], view, live.site.config.description)
     return True
+
+
+def _retitle(job, view: NoteView, site_description: str) -> None:
+    """The note page's ``page`` context as :mod:`digestif.render` makes it, with the note's
+    new title and summary (the only page whose arguments hold them: lists name notes by file,
+    and read their titles through the recorded proxies)."""
+    page = job.context["page"]
+    job.context["page"] = dataclasses.replace(page, title=view.title,
+                                              description=view.summary or site_description)
