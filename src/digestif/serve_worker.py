@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ from .build import BuildOptions, BuildResult, build
 from .config import ConfigError
 from .console import Console
 from .errors import BuildError
+from .incremental.live import index_readers
 
 
 @dataclass(frozen=True)
@@ -117,14 +119,18 @@ def _serve_builds(connection) -> None:
         # next request is made by the build after it, which saves everything this one did
         # (the body store and the records are cumulative).
         if save is not None and not connection.poll(SAVE_AFTER_SECONDS):
-            _save(save)
+            _quietly(save)
+            if not connection.poll(0):
+                _quietly(functools.partial(index_readers, cache))
 
 
-def _save(save) -> None:
+def _quietly(work) -> None:
+    """Work done between builds (saving the cache, indexing it): a failure there only costs
+    speed next time, and must not end the worker."""
     try:
-        save()
-    except Exception:  # a cache that cannot be written only costs speed next time
-        logging.getLogger(__name__).exception("saving the build cache failed")
+        work()
+    except Exception:
+        logging.getLogger(__name__).exception("work between builds failed")
 
 
 __all__ = ["BuildRequest", "BuildWorker", "WorkerGone"]

@@ -116,3 +116,13 @@ def _retitle(job, view: NoteView, site_description: str) -> None:
     page = job.context["page"]
     job.context["page"] = dataclasses.replace(page, title=view.title,
                                               description=view.summary or site_description)
+
+
+def index_readers(state) -> None:
+    """Index which pages read which input ahead of the first edit (the dev server's worker
+    does it while it waits): on a big site the first index takes a few tenths of a second."""
+    live = state.live
+    if live is not None and live.readers is None:
+        from .record import Readers
+        live.readers = Readers()
+        live.readers.sync(state.pages)
