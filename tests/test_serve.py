@@ -429,3 +429,20 @@ def test_a_site_large_enough_for_the_process_pool_builds_and_rebuilds(tmp_path, 
     assert title_of(get(url)[2]) == "Bulk 7"
     write_note(site, "papers/bulk-007.md", NOTE.format(title="Edited in the pool"))
     wait_for(lambda: title_of(get(url)[2]) == "Edited in the pool", "the rebuild")
+
+
+def test_the_build_cache_is_written_after_the_page_is_live(tmp_path, start):
+    """The worker saves .digestif-cache/ once it has been quiet a moment: a later serve or
+    build starts from this edit, and the page did not wait for the save."""
+    from digestif.incremental import CACHE_DIR
+    site = copy_site("minimal", tmp_path)
+    server = start(site)
+    url = server.url + "papers/only/"
+
+    def manifests() -> dict[Path, int]:
+        return {p: p.stat().st_mtime_ns for p in (site / CACHE_DIR).glob("build-*.manifest")}
+    wait_for(manifests, "the first build's cache")
+    before = manifests()
+    write_note(site, "papers/only.md", NOTE.format(title="Saved later"))
+    wait_for(lambda: title_of(get(url)[2]) == "Saved later", "the new title")
+    wait_for(lambda: manifests() != before, "the cache saved after the rebuild")

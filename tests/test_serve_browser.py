@@ -69,3 +69,36 @@ def test_an_error_overlays_the_page_until_the_note_is_fixed(browser, server):
     write_note(site, "papers/only.md", NOTE.format(title="Fixed", date="2024-01-02"))
     wait_until(browser, lambda b: overlay_text(b) is None and heading(b) == "Fixed",
                "the page to come back without the overlay")
+
+
+CITED = "---\ntitle: {title}\ndate: 2024-01-02\nauthors: [Ada Lovelace]\n---\nOne paragraph.\n"
+
+
+def test_an_edit_swaps_the_page_in_place_and_its_scripts_run_again(browser, server):
+    """No reload (the window keeps what a script put on it), and the page's own scripts run on
+    the new body: cite.js shows the Copy BibTeX button, which the HTML has hidden."""
+    site = Path(server.site_dir)
+    write_note(site, "papers/only.md", CITED.format(title="Cited"))
+    browser.get(server.url + "papers/only/")
+    wait_until(browser, lambda b: heading(b) == "Cited", "the cited note")
+    browser.execute_script("window.digestifTestMark = 1")
+    write_note(site, "papers/only.md", CITED.format(title="Cited again"))
+    wait_until(browser, lambda b: heading(b) == "Cited again", "the edit")
+    assert browser.execute_script("return window.digestifTestMark") == 1
+    assert browser.execute_script("return document.title").startswith("Cited again")
+    wait_until(browser, lambda b: b.execute_script(
+        'return document.querySelector("button.cite-copy")?.hidden === false'),
+        "cite.js to run on the new body")
+
+
+def test_a_page_that_is_gone_is_reloaded_to_show_the_404_page(browser, server):
+    site = Path(server.site_dir)
+    write_note(site, "papers/other.md", NOTE.format(title="Other", date="2024-01-03"))
+    browser.get(server.url + "papers/only/")
+    wait_until(browser, lambda b: heading(b) == "Only note", "the note")
+    browser.execute_script("window.digestifTestMark = 1")
+    (site / "content/papers/only.md").unlink()
+    wait_until(browser, lambda b: b.execute_script("return window.digestifTestMark") is None,
+               "the page to reload")
+    assert browser.current_url == server.url + "papers/only/"
+    assert "not found" in browser.execute_script("return document.body.textContent").lower()

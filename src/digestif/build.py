@@ -32,6 +32,7 @@ from .console import Console
 from .digests import fingerprint
 from .errors import BuildError, Problem, Problems
 from .incremental import CACHE_DIR, CacheState, Incremental, Source
+from .incremental.live import LiveModel
 from .plan import (
     EXPORT,
     FEED,
@@ -80,6 +81,9 @@ class BuildOptions:
     shows the new pages first and indexes them a moment later."""
     explain: bool = False
     """Say why each page and feed was rendered again (:attr:`BuildResult.explanations`)."""
+    save_later: bool = False
+    """Leave writing the build cache to disk to the caller (:attr:`BuildResult.save_cache`):
+    the dev server keeps it in memory, and saves it after the browser was told to reload."""
 
 
 @dataclass
@@ -105,6 +109,11 @@ class BuildResult:
     """With ``explain``: output path -> why it was rendered again (empty: it was not)."""
     rendered: int = 0
     """Pages and feeds rendered by this build (the others were still right)."""
+    patched: set[str] | None = None
+    """The notes whose part of the last build's model was patched in place (the dev server,
+    for an edit that changed no note's shape); None when the model was built afresh."""
+    save_cache: Callable[[], None] | None = None
+    """With ``save_later``: writes the cache this build committed to ``.digestif-cache/``."""
 
 
 def build(site_dir: Path, options: BuildOptions = BuildOptions(),
@@ -151,14 +160,22 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: I
         problems.extend(list(body.problems))
     # Notes that failed to parse are left out, but the build goes on to the model and the plan
     # so that URL clashes among the others are reported in the same run.
+    first_problem = len(problems.items)
     with _stage("model"):
-        from . import sharing
-        from .model import build_site
-        site = build_site(config, notes, bodies, problems, layer.memo)
-        standalone.attach_pages(site, pages, bodies, problems)  # About, Contact…
-        sharing.attach_images(site, problems)  # files named by image: are published too
+        frame = _frame_key(config, options)
+        live = layer.reuse_model(frame, notes, pages, bodies, problems) if layer.use_cache \
+            else None
+        if live is None:
+            site = _model(config, notes, pages, bodies, problems, layer)
     with _stage("plan"):
-        jobs, feeds, plan, copies = plan_site(site, search, problems)
+        if live is None:
+            jobs, feeds, plan, copies = plan_site(site, search, problems)
+            live = LiveModel(frame, site, jobs, feeds, plan, copies,
+                             problems.items[first_problem:])
+        else:  # patched in place: the same pages, feeds and files as the last build
+            site, jobs, feeds, plan, copies = live.site, live.jobs, live.feeds, live.plan, \
+                live.copies
+            problems.extend(live.problems)
     problems.raise_if_errors(strict=options.strict)
     with _stage("render"):
         files, recorder = render_site(site, jobs, feeds, layer, options.explain,
@@ -169,12 +186,26 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: I
     # Search warnings stay out of --strict: a missing Pagefind is the machine's, not the notes'.
     warnings = problems.warnings + search.warnings
     pages = sum(1 for job in jobs if job.path.endswith(".html"))
-    layer.commit(recorder, set(plan.paths), warnings, (len(notes), pages), left_out)
+    layer.commit(recorder, set(plan.paths), warnings, (len(notes), pages), left_out,
+                 save=not options.save_later)
+    layer.keep_model(live)
     return BuildResult(config, len(notes), pages, written.files,
                        time.perf_counter() - started, warnings, site, search.stats,
                        layer.state, index_search=index_later,
                        explanations=layer.explanations, rendered=layer.rendered,
-                       left_out=left_out)
+                       left_out=left_out, patched=layer.patched,
+                       save_cache=layer.save if options.save_later else None)
+
+
+def _model(config: SiteConfig, notes: list[Note], pages: list[Note],
+           bodies: dict[str, RenderedBody], problems: Problems, layer: Incremental) -> Site:
+    """The site model, built from every note."""
+    from . import sharing, standalone
+    from .model import build_site
+    site = build_site(config, notes, bodies, problems, layer.memo)
+    standalone.attach_pages(site, pages, bodies, problems)  # About, Contact…
+    sharing.attach_images(site, problems)  # files named by image: are published too
+    return site
 
 
 def _load_config(site_dir: Path, options: BuildOptions) -> SiteConfig:
@@ -229,12 +260,23 @@ def _parallel_map(count: int) -> Iterator[Callable]:
 
 def _inputs_key(config: SiteConfig, options: BuildOptions, sources: list[Source]) -> str:
     """Everything a build reads: settings, note bytes, templates, theme and static files."""
+    return fingerprint(config, options.drafts, options.future, options.strict,
+                       _site_files(config), [(s.file.source, s.digest) for s in sources])
+
+
+def _frame_key(config: SiteConfig, options: BuildOptions) -> str:
+    """Everything a build reads but the notes: when it is unchanged, an edit to a note can
+    only change what is made from that note."""
+    return fingerprint(config, options.drafts, options.future, options.strict,
+                       _site_files(config))
+
+
+def _site_files(config: SiteConfig) -> list[tuple[str, int, int]]:
+    """(path, size, modification time) of every template, theme and static file."""
     folders = (config.site_dir / "templates", config.site_dir / "static",
                config.site_dir / "i18n", THEME_DIR)
-    files = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for folder in folders
-             if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
-    return fingerprint(config, options.drafts, options.future, options.strict, files,
-                       [(s.file.source, s.digest) for s in sources])
+    return [(str(p), (info := p.stat()).st_size, info.st_mtime_ns) for folder in folders
+            if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
 
 
 # --- the plan -------------------------------------------------------------------------------

@@ -42,8 +42,9 @@ log = logging.getLogger(__name__)
 # (_site/, .git/, caches) is not watched.
 WATCHED_KINDS = {"content": "content", "templates": "templates", "static": "static",
                  "i18n": "templates", CONFIG_FILE: "config"}  # i18n/: the theme's words
-# Editors save in bursts (temp file, rename, chmod): wait this long for quiet before building.
-SETTLE_MS = 100
+# Editors save in bursts (temp file, rename, chmod) a few ms apart: wait this long for quiet
+# before building (watchfiles' own default; a save shows between one and two of these later).
+SETTLE_MS = 50
 WATCHER_READY_SECONDS = 10
 # How long Ctrl-C waits for a build in progress to finish before leaving without it.
 STOP_WAIT_SECONDS = 1
@@ -253,7 +254,8 @@ class DevServer:
         # After the first build, pages go live before search has re-indexed them: an edit
         # shows at once, and search catches up a few seconds later on a large site.
         options = BuildOptions(out=self.output, base_url=self.origin + base_path,
-                               drafts=self.options.drafts, search_later=bool(changes))
+                               drafts=self.options.drafts, search_later=bool(changes),
+                               save_later=True)
         # The first build may be long enough for a progress bar; rebuilds print one line.
         progress = not changes and not self.console.quiet
         assert self._worker is not None, "start() first"

@@ -235,14 +235,53 @@ def inject(page: bytes, generation: str, problems: tuple[Problem, ...]) -> bytes
 def _reload_script(generation: str) -> str:
     # Only visible tabs hold a connection: browsers allow six per host over HTTP/1.1, and a
     # tab shown again catches up at once because the server sends its generation on connect.
-    return f"""<script id="digestif-live-reload">
+    # A new build swaps the page's body for the new one instead of reloading: no new document,
+    # no stylesheets, scripts and fonts fetched again (a reload took 100-150 ms of a 0.5 s
+    # save-to-page). The page's own scripts run again on the new body; a page whose
+    # stylesheets or head scripts changed, or that is gone, is reloaded as before.
+    return f"""<script id="digestif-live-reload" data-generation="{html.escape(generation)}">
 (() => {{
-  const served = {json.dumps(generation)};
+  let served = {json.dumps(generation)};
   let source = null;
+  let busy = false, again = false;
+  const assets = (doc) => Array.from(doc.head.querySelectorAll(
+    "link[rel~=stylesheet], script[src]"), (node) => node.outerHTML).join("\\n");
+  const runnable = (old) => {{
+    const script = document.createElement("script");
+    for (const {{name, value}} of Array.from(old.attributes)) script.setAttribute(name, value);
+    script.async = false;  // in document order, as the page loaded them
+    script.textContent = old.textContent;
+    return script;
+  }};
+  const swap = async () => {{
+    const response = await fetch(location.href, {{cache: "no-store"}});
+    const next = new DOMParser().parseFromString(await response.text(), "text/html");
+    if (!response.ok || assets(next) !== assets(document)) throw new Error("reload");
+    const mark = next.getElementById("digestif-live-reload");
+    served = mark ? mark.dataset.generation : served;
+    document.title = next.title;
+    const body = document.adoptNode(next.body);
+    for (const old of Array.from(body.querySelectorAll("script"))) {{
+      if (old.id !== "digestif-live-reload") old.replaceWith(runnable(old));
+    }}
+    document.body.replaceWith(body);
+  }};
+  const update = async () => {{
+    if (busy) {{ again = true; return; }}
+    busy = true;
+    try {{
+      do {{ again = false; await swap(); }} while (again);
+    }} catch (error) {{
+      if (source) source.close();
+      location.reload();
+    }} finally {{
+      busy = false;
+    }}
+  }};
   const connect = () => {{
     source = new EventSource("{EVENTS_PATH}");
     source.addEventListener("build", (event) => {{
-      if (event.data !== served) {{ source.close(); location.reload(); }}
+      if (event.data !== served) update();
     }});
   }};
   document.addEventListener("visibilitychange", () => {{
@@ -303,6 +342,9 @@ class PreviewServer(ThreadingHTTPServer):
 
 class PreviewHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm on, the body waits for the
+    # browser's delayed ACK of the headers, 40 ms per file on Linux, on every reload.
+    disable_nagle_algorithm = True
     server: PreviewServer
 
     def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to

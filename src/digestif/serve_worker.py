@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ from .build import BuildOptions, BuildResult, build
 from .config import ConfigError
 from .console import Console
 from .errors import BuildError
+from .incremental.live import index_readers
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,10 @@ class BuildRequest:
     """Show a progress bar (the first build, on a terminal)."""
     log_level: int = logging.WARNING
     """The server's (``--debug`` logs each stage's timing): a spawned process starts without."""
+
+
+# How long the worker waits, quiet, after a rebuild before writing the build cache to disk.
+SAVE_AFTER_SECONDS = 1.0
 
 
 class WorkerGone(Exception):
@@ -85,7 +91,7 @@ def _serve_builds(connection) -> None:
     """The worker's loop: one build per request, the cache kept for the next one."""
     os.setpgid(0, 0)  # its own group: the server ends it, and all it started, in one kill
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
-    cache = None
+    cache, save = None, None
     while True:
         try:
             request: BuildRequest = connection.recv()
@@ -94,11 +100,13 @@ def _serve_builds(connection) -> None:
         if logging.getLogger().level != request.log_level:
             logging.basicConfig(level=request.log_level, format="%(name)s: %(message)s")
             logging.getLogger().setLevel(request.log_level)
+        save = None  # a failed build saves nothing, as on the command line
         try:
             console = Console(quiet=not request.progress)
             result = build(request.site_dir, request.options, console, cache)
-            cache = result.cache
-            answer = ("built", dataclasses.replace(result, site=None, cache=None))
+            cache, save = result.cache, result.save_cache
+            answer = ("built", dataclasses.replace(result, site=None, cache=None,
+                                                   save_cache=None))
         except BuildError as exc:
             answer = ("errors", list(exc.problems))
         except ConfigError as exc:
@@ -106,6 +114,23 @@ def _serve_builds(connection) -> None:
         except Exception as exc:  # reported by the server as a crash, with where it happened
             answer = ("crash", f"{exc!r}\n{traceback.format_exc()}")
         connection.send(answer)
+        # The cache is saved once the browser has had its moment: saving at once competes for
+        # the CPU with the reload (300 ms of pickling at 10,000 notes). A save put off by the
+        # next request is made by the build after it, which saves everything this one did
+        # (the body store and the records are cumulative).
+        if save is not None and not connection.poll(SAVE_AFTER_SECONDS):
+            _quietly(save)
+            if not connection.poll(0):
+                _quietly(functools.partial(index_readers, cache))
+
+
+def _quietly(work) -> None:
+    """Work done between builds (saving the cache, indexing it): a failure there only costs
+    speed next time, and must not end the worker."""
+    try:
+        work()
+    except Exception:
+        logging.getLogger(__name__).exception("work between builds failed")
 
 
 __all__ = ["BuildRequest", "BuildWorker", "WorkerGone"]

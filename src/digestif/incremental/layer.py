@@ -6,6 +6,19 @@ files whose bytes are unchanged, memoises pure results (related papers, BibTeX e
 renders only pages and feeds whose recorded inputs (:mod:`.record`) changed. It also says why a
 page was rendered again (``digestif build --explain``). Nothing here decides what a page
 contains; the stages know nothing of it.
+
+The dev server goes further (:meth:`Incremental.reuse_model`). Its worker keeps the cache state
+in memory, and on it (``CacheState.live``, never saved) the last build's site model, page jobs,
+feed specs and output plan (:class:`.live.LiveModel`). When an edit leaves the same notes with
+the same *shape* (front matter but the title and summary, reading time, links, files beside
+it: what the model's structure and the plan are made from) and nothing but notes changed
+(settings, options, templates, static files: the *frame*), the edited notes' views get their
+new note, body, title and summary in place, and the jobs, feeds and plan are reused (the
+edited note's own page gets its new title and description). The pages to render again are
+then looked up in an inverted index, input -> outputs that read it (:class:`.record.Readers`),
+for the inputs that may have changed: the edited notes', the site-wide ones (terms, lists,
+templates) and the BibTeX keys, not compared over every note and every page. Anything else
+takes the full path.
 """
 
 from __future__ import annotations
@@ -44,6 +57,7 @@ if TYPE_CHECKING:
     from ..note import Note
     from ..render import PageJob
     from ..scholarly import Scholarly
+    from .live import LiveModel
     from .record import Input, PageRecord, Recorder
     from .store import BodyStore
 
@@ -112,6 +126,10 @@ class Incremental:
         """Pages and feeds this build rendered."""
         self._output_token = ""
         self._stats_changed = False
+        self.patched: set[str] | None = None
+        """Notes whose views :meth:`reuse_model` patched in place (None: the model was built)."""
+        self._live: LiveModel | None = None
+        self._readers = None
 
     # --- reading ------------------------------------------------------------------------
 
@@ -196,6 +214,43 @@ class Incremental:
             return entry.body
         return StoredBody(entry.body, self.state.store, entry.note)
 
+    # --- the model, patched in place (the dev server) --------------------------------------
+
+    def reuse_model(self, frame: str, notes: list[Note], pages: list[Note],
+                    bodies: dict[str, RenderedBody], problems: Problems) -> LiveModel | None:
+        """The last build's model and plan with the edited notes patched in, or None when they
+        cannot be reused: no model in memory, another frame, notes added or removed, an edited
+        note whose shape changed, errors, or an output folder the cache does not know."""
+        from .live import changed_notes, patch
+        live, self.state.live = self.state.live, None  # until this build commits
+        if live is not None:
+            self._readers = live.readers  # still right for the pages kept: brought up to date
+        if live is None or live.frame != frame or problems.errors or not self.can_update():
+            return None
+        changed = changed_notes(live, notes, pages)
+        if changed is None or not self._files_as_planned(live):
+            return None
+        if not patch(live, changed, bodies):
+            return None
+        self.patched, self._live = {note.source for note in changed}, live
+        # The model's memoised results (related papers) were not asked for, and still hold.
+        self.memo_now.update(self.state.memo)
+        return live
+
+    @staticmethod
+    def _files_as_planned(live: LiveModel) -> bool:
+        """Every file the plan copies is still there, and no card image the model found
+        missing (it may be there now, to be copied): files beside notes are not notes, and
+        an edit to a note does not say whether they changed."""
+        return all(path.is_file() for path in live.copies.values()) and \
+            not any(problem.field == "image" for problem in live.problems)
+
+    def keep_model(self, live: LiveModel) -> None:
+        """Keep this build's model for the next one (after it committed)."""
+        if live.readers is None:
+            live.readers = self._readers
+        self.state.live = live
+
     # --- memoised pure results ----------------------------------------------------------
 
     def memo(self, key: tuple, make: Callable[[], object]) -> object:
@@ -225,6 +280,8 @@ class Incremental:
     def stale_jobs(self, recorder: Recorder, jobs: list, args_of: Callable[[object], str],
                    explain: bool) -> tuple[list, set[str]]:
         """(jobs to render, paths whose output is still right)."""
+        if self.patched is not None:
+            return self._stale_by_readers(recorder, jobs, explain)
         previous, kept, stale = self.previous_records(), set(), []
         for job in jobs:
             record = previous.get(job.path)
@@ -239,6 +296,44 @@ class Incremental:
             if explain:
                 self.explanations[job.path] = self._why(recorder, record, args)
         return stale, kept
+
+    def _stale_by_readers(self, recorder: Recorder, jobs: list, explain: bool
+                          ) -> tuple[list, set[str]]:
+        """:meth:`stale_jobs` for a patched model: the jobs are the last build's (their
+        arguments unchanged), and the stale ones are those that read an input that changed."""
+        from .record import Readers
+        live, previous = self._live, self.previous_records()
+        if recorder._may_change is None:  # the first call of the build (pages, then feeds)
+            if live.readers is None:
+                live.readers = Readers()
+            live.readers.sync(previous)
+            recorder.compare_only(self._may_change(recorder.previous_values))
+        readers = live.readers.of(recorder.changed)
+        # A patched note's page: its arguments (title, description) may be what changed.
+        readers.update(view.path for view in live.site.notes if view.note.source in self.patched)
+        kept, stale = set(), []
+        for job in jobs:
+            record = previous.get(job.path)
+            if record is not None and job.path not in readers:
+                recorder.records[job.path] = record
+                kept.add(job.path)
+                if explain:
+                    self.explanations[job.path] = []
+                continue
+            stale.append(job)
+            if explain:
+                args = page_args(job) if hasattr(job, "context") else feed_args(job)
+                self.explanations[job.path] = self._why(recorder, record, args)
+        return stale, kept
+
+    def _may_change(self, previous: dict[Input, str]) -> set[Input]:
+        """The inputs a patched model can have changed: the patched notes', those that name
+        no note (terms, lists, templates, settings), and every BibTeX key (unique across the
+        site: a new title can change another note's). Another note's other facts follow from
+        its own file and from the shapes of the others, which are all unchanged."""
+        patched = self.patched
+        return {key for key in previous
+                if key[0] != "note" or key[1] in patched or key[2] == "cite"}
 
     def _why(self, recorder: Recorder, record: PageRecord | None, args: str) -> list[str]:
         state = self.state
@@ -289,7 +384,7 @@ class Incremental:
         return self.state.token
 
     def commit(self, recorder: Recorder | None, outputs: set[str], warnings: list[Problem],
-               counts: tuple[int, int], left_out: LeftOut) -> None:
+               counts: tuple[int, int], left_out: LeftOut, save: bool = True) -> None:
         """What the next build needs to know of this one; recorded only once it succeeded."""
         state = self.state
         state.left_out = left_out
@@ -303,8 +398,14 @@ class Incremental:
             state.pages = recorder.records
             state.fragments = recorder.fragments
             state.input_values = recorder.values()
-        if self.use_cache:
+        if self.use_cache and save:
             save_cache(self.config.site_dir, state)
+
+    def save(self) -> None:
+        """Write the committed state to ``.digestif-cache/`` (when ``commit`` was told not to:
+        the dev server saves after the browser was told to reload)."""
+        if self.use_cache:
+            save_cache(self.config.site_dir, self.state)
 
     def bytecode_dir(self) -> Path | None:
         return self.config.site_dir / CACHE_DIR / "templates" if self.use_cache else None

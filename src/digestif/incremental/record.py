@@ -270,6 +270,7 @@ class Recorder(Tracker):
         self._changed: set[Input] | None = None
         # One tuple per input, shared with the previous build's: the cache file stays small.
         self._known: dict[Input, Input] = {key: key for key in self.previous_values}
+        self._may_change: set[Input] | None = None
         _record_templates(env, self)
 
     def touch(self, key: Input) -> None:
@@ -317,6 +318,14 @@ class Recorder(Tracker):
             self._changed = self.facts.changed(self.previous_values)
         return self._changed
 
+    def compare_only(self, may_change: set[Input]) -> None:
+        """Only these inputs can differ from the previous build's (the model was patched in
+        place for a few notes, and nothing else changed): compare those alone, and let the
+        others keep their previous values."""
+        self._may_change = may_change
+        value, previous = self.facts.value, self.previous_values
+        self._changed = {key for key in may_change if value(key) != previous[key]}
+
     def fresh(self, record: PageRecord | None, args: str) -> bool:
         """Whether what ``record`` was made from is what this build has."""
         # Every input of a stored record is in previous_values: they were saved together.
@@ -330,7 +339,23 @@ class Recorder(Tracker):
         input seen, whether read now or by a page kept from before, but a note that is gone
         (no record kept reads it: it would have changed)."""
         value = self.facts.value
+        if self._may_change is not None:
+            return self._values_patched()
         return {key: found for key in self._known if (found := value(key)) != "gone"}
+
+    def _values_patched(self) -> dict[Input, str]:
+        """:meth:`values` after :meth:`compare_only`: the previous values, but those that may
+        have changed and inputs first read now."""
+        value, may_change = self.facts.value, self._may_change
+        values = dict(self.previous_values)
+        for key in self._known:
+            if key in may_change or key not in values:
+                found = value(key)
+                if found == "gone":
+                    values.pop(key, None)
+                else:
+                    values[key] = found
+        return values
 
     def fragment(self, key: tuple, note: object, make: Callable[[object], str]) -> str:
         view = unwrap(note)
@@ -357,6 +382,47 @@ class Recorder(Tracker):
                 record = record._replace(inputs=tuple(known.setdefault(i, i)
                                                       for i in record.inputs))
                 (self.records if made is records else self.fragments)[key] = record
+
+
+class Readers:
+    """Input -> the outputs (pages, feeds) whose record read it: the outputs an edit makes
+    stale are looked up, not found by checking every record. Kept by the dev server between
+    builds and brought up to date from the records that changed (by identity: a kept page
+    keeps its record object)."""
+
+    def __init__(self) -> None:
+        self.by_input: dict[Input, set[str]] = {}
+        self._records: dict[str, PageRecord] = {}
+
+    def sync(self, records: dict[str, PageRecord]) -> None:
+        """Index ``records`` (a build's every page and feed), reindexing what changed."""
+        known, by_input = self._records, self.by_input
+        for path in [path for path in known if path not in records]:
+            self._drop(path)
+        for path, record in records.items():
+            if known.get(path) is record:
+                continue
+            self._drop(path)
+            known[path] = record
+            for key in record.inputs:
+                readers = by_input.get(key)
+                if readers is None:
+                    by_input[key] = {path}
+                else:
+                    readers.add(path)
+
+    def _drop(self, path: str) -> None:
+        record = self._records.pop(path, None)
+        if record is not None:
+            for key in record.inputs:
+                self.by_input[key].discard(path)
+
+    def of(self, inputs: set[Input]) -> set[str]:
+        """Every output that read one of ``inputs``."""
+        found: set[str] = set()
+        for key in inputs:
+            found |= self.by_input.get(key, set())
+        return found
 
 
 def args_key(*parts: object) -> str:

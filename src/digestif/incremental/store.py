@@ -192,6 +192,9 @@ class CacheState:
     """Where stored notes' Markdown and HTML are (set when the cache is loaded or saved)."""
     complete: bool = True
     """False while only the manifest is loaded (see :func:`load_rest`)."""
+    live: object | None = field(default=None, repr=False, compare=False)
+    """The last build's model and plan (:class:`.live.LiveModel`), in memory only: the dev
+    server patches it for an edit instead of building it again. Never saved."""
     base: dict | None = field(default=None, repr=False, compare=False)
     """The cache file's base part as it is on disk (see :func:`_save_rest`): the next save
     writes only what differs from it."""
