@@ -154,9 +154,17 @@ class Incremental:
         """Notes from their bytes, reusing the cache's parse of files whose bytes did not change
         (and whose HTML the body store still has)."""
         state = self.state
-        load_rest(self.config.site_dir, state)
-        # The cache is hundreds of thousands of long-lived objects: left to the cyclic garbage
-        # collector, every full collection during the build walks them all again.
+        # The cache is hundreds of thousands of long-lived objects. Unpickling them with the
+        # cyclic garbage collector on runs a collection every few hundred objects, each walking
+        # what was loaded so far (two thirds of the loading time at 10,000 notes); frozen once
+        # loaded, no later collection of the build walks them again.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            load_rest(self.config.site_dir, state)
+        finally:
+            if enabled:
+                gc.enable()
         gc.freeze()
         lost = self._lost_bodies()
         entries: dict[str, CachedNote] = {}
