@@ -69,7 +69,11 @@ class CachedNote:
         state.pop("blob", None)
         if self.stored and not self.detached and self.note is not None and \
                 self.body is not None:
-            state["note"] = dataclasses.replace(self.note, body="")
+            # The plan publishes the diagram scripts only when some note's Markdown has a
+            # mermaid block (build.plan_site): a note with one keeps its Markdown here, or the
+            # next build would delete them from under the pages that draw diagrams.
+            if "mermaid" not in self.note.body:
+                state["note"] = dataclasses.replace(self.note, body="")
             state["body"] = dataclasses.replace(self.body, html="")
         state["detached"] = self.stored
         return state
