@@ -224,7 +224,19 @@ class Incremental:
         # nothing never loads.
         from .record import Facts, Recorder
         values = self.state.input_values if self.can_update() else {}
-        return Recorder(Facts(site, env, scholarly), env, self.state.fragments, values)
+        return Recorder(Facts(site, env, scholarly, self.front_key), env, self.state.fragments,
+                        values)
+
+    def front_key(self, note: Note) -> str:
+        """The note's front-matter key, kept with its parse: made once per edit of the file,
+        not once per build."""
+        from .record import front_key
+        entry = self.state.notes.get(note.source)
+        if entry is None or entry.note is not note:
+            return front_key(note)
+        if not entry.front:
+            entry.front = front_key(note)
+        return entry.front
 
     def previous_records(self) -> dict[str, PageRecord]:
         """Records of the last build, when its output is still there to keep pages of."""
@@ -309,13 +321,25 @@ class Incremental:
         state.memo = dict(self.memo_now)
         if recorder is not None:
             state.pages = recorder.records
-            state.fragments = recorder.fragments
+            state.fragments = _kept_fragments(recorder)
             state.input_values = recorder.values()
         if self.use_cache:
             save_cache(self.config.site_dir, state)
 
     def bytecode_dir(self) -> Path | None:
         return self.config.site_dir / CACHE_DIR / "templates" if self.use_cache else None
+
+
+def _kept_fragments(recorder: Recorder) -> dict[tuple, PageRecord]:
+    """This build's fragments, and the last build's of notes still on the site that no page
+    rendered this time asked for (the archive, kept as it was): the next build that renders
+    that page reuses them instead of making every entry again."""
+    fragments, previous = recorder.fragments, recorder.previous_fragments
+    if len(fragments) >= len(previous):
+        return fragments
+    notes = recorder.facts.notes
+    return {**{key: record for key, record in previous.items() if key[-1] in notes},
+            **fragments}
 
 
 def feed_args(spec: FeedSpec) -> str:

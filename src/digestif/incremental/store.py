@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.
-FORMAT = 12
+FORMAT = 13
 _RENDERING_PACKAGES = ("digestif", "markdown", "pymdown-extensions", "pygments", "math-core",
                        "pyromark", "jinja2")
 
@@ -60,6 +60,9 @@ class CachedNote:
     detached: bool = False
     """Loaded from the cache file, so ``note.body`` and ``body.html`` are empty here: the
     :class:`BodyStore` has them."""
+    front: str = ""
+    """A hash of the note's fields but its body (:func:`.record.front_key`), made once per
+    parse: whether a list showing the note needs rendering again."""
     blob: bytes | None = field(default=None, repr=False, compare=False)
     """The pickled entry it was loaded from, written back as it is: pickling a thousand notes
     again on every build cost more than the rest of a one-note rebuild."""
