@@ -224,19 +224,23 @@ class Incremental:
         # nothing never loads.
         from .record import Facts, Recorder
         values = self.state.input_values if self.can_update() else {}
-        return Recorder(Facts(site, env, scholarly, self.front_key), env, self.state.fragments,
-                        values)
+        return Recorder(Facts(site, env, scholarly, self._front_keys()), env,
+                        self.state.fragments, values)
 
-    def front_key(self, note: Note) -> str:
-        """The note's front-matter key, kept with its parse: made once per edit of the file,
+    def _front_keys(self) -> Callable[[Note], str]:
+        """A note's front-matter key, kept with its parse: made once per edit of the file,
         not once per build."""
         from .record import front_key
-        entry = self.state.notes.get(note.source)
-        if entry is None or entry.note is not note:
-            return front_key(note)
-        if not entry.front:
-            entry.front = front_key(note)
-        return entry.front
+        entries = self.state.notes
+
+        def front(note: Note) -> str:
+            entry = entries.get(note.source)
+            if entry is None or entry.note is not note:
+                return front_key(note)
+            if not entry.front:
+                entry.front = front_key(note)
+            return entry.front
+        return front
 
     def previous_records(self) -> dict[str, PageRecord]:
         """Records of the last build, when its output is still there to keep pages of."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
@@ -130,8 +131,11 @@ class Facts:
         return fingerprint(self.site.config, words)
 
 
+_SOURCE = operator.attrgetter("note.source")
+
+
 def _sources(views) -> str:
-    return "\n".join([view.note.source for view in views])
+    return "\n".join(map(_SOURCE, views))
 
 
 def _html_fact(view: NoteView) -> str:
@@ -285,6 +289,9 @@ _PROXIES = {NoteView: _NoteProxy, Term: _TermProxy, SiteContext: _SiteProxy,
             Scholarly: _ScholarlyProxy}
 
 
+_JUST_NOTES = {NoteView}
+
+
 def describe(value: object) -> object:
     """What identifies a page argument: a note by its file, a term by its slug."""
     kind = type(value)
@@ -293,13 +300,16 @@ def describe(value: object) -> object:
     if kind is Term:
         return f"term:{value.kind}:{value.slug}"
     if kind is list or kind is tuple:
-        # A list of notes (every listing page has one) by their files, without a call each.
-        sources = [item.note.source for item in value if type(item) is NoteView]
-        if len(sources) == len(value):
-            return sources
+        # A list of notes (every listing page has one) by their files, joined: one string
+        # hashes faster than the repr of a list.
+        if value and set(map(type, value)) == _JUST_NOTES:
+            return "notes:" + _sources(value)
         return [describe(item) for item in value]
-    if kind is dict:
-        return [(key, describe(item)) for key, item in value.items()]
+    if kind is dict:  # every page's context: one string too when its parts are
+        parts = [(key, describe(item)) for key, item in value.items()]
+        if all(type(key) is str and type(text) is str for key, text in parts):
+            return "dict:" + "\x1d".join([f"{key}\x1e{text}" for key, text in parts])
+        return parts
     if kind is PageContext:  # every page has one: joined, not repr'd field by field
         return "\x1f".join([value.kind, value.title, value.url, value.permalink, value.lang,
                              value.description, *[f"{f.title}\x1e{f.url}" for f in value.feeds]])
