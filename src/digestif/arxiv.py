@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -46,6 +45,8 @@ class ArxivError(Exception):
 
 
 def http_get(url: str, timeout: float) -> bytes:
+    import urllib.request  # here: every command imports this module, few fetch anything
+
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     # Looked up on the module at call time so tests can replace urllib.request.urlopen.
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - fixed https

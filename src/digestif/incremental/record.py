@@ -16,14 +16,18 @@ compares each distinct input once, not once per page.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import operator
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NamedTuple
 
 import jinja2
 
-from ..digests import fingerprint
+from ..digests import file_digest, fingerprint
 from ..model import NoteView, Site, Term
+from ..note import Note
 from ..render import PageContext, PageJob, Pagination, SiteContext, Tracker
 from ..scholarly import Scholarly
 from ..standalone import menu
@@ -46,18 +50,28 @@ class PageRecord(NamedTuple):
     """For a fragment: the text, reused while the inputs are unchanged."""
 
 
-# NoteView attribute -> the group of facts it reveals; anything else is the note's own
-# (its categories, tags and venue too: they follow from its front matter and the settings).
-_NOTE_GROUPS = {"html": "html", "older": "neighbours", "newer": "neighbours",
+# NoteView attribute -> the group of facts it reveals. Anything else is the note's "own": what
+# a list shows of it (front matter, URL, summary, reading time, its terms' names), which
+# changes far less often than its body: an edited paragraph re-renders the note's page and
+# the feeds holding it, not every list the note is on. "html" is the body and what follows
+# from the body alone (table of contents, links), read by the pages that show it.
+_NOTE_GROUPS = {"html": "html", "raw_html": "html", "rendered": "html", "toc": "html",
+                "older": "neighbours", "newer": "neighbours",
                 "related": "related", "backlinks": "backlinks"}
+# Fields of the Note (``view.note``) that belong to the body's group: its Markdown, where it
+# starts in the file, and the hash of the whole file (which changes with the body).
+_BODY_FIELDS = frozenset({"body", "body_line", "digest"})
 _SITE_LISTS = ("categories", "tags", "venues", "years", "note_count", "menu")
 
 
 class Facts:
     """The current value of every input a page can have read, computed when first asked."""
 
-    def __init__(self, site: Site, env: jinja2.Environment, scholarly: Scholarly):
+    def __init__(self, site: Site, env: jinja2.Environment, scholarly: Scholarly,
+                 front: Callable[[Note], str] | None = None):
         self.site, self.env, self.scholarly = site, env, scholarly
+        self.front = front or front_key
+        """A note's front-matter key (the incremental layer's keeps it with the parse)."""
         self.notes = {view.note.source: view for view in site.notes}
         self.terms = {(t.kind, t.slug): t for group in (
             site.categories, site.tags, site.venues, site.years) for t in group}
@@ -74,6 +88,9 @@ class Facts:
         them, are computed group by group in bulk: one call per input costs more than the
         comparison itself on a big site."""
         values = self._values
+        front = self.front
+        for source, view in self.notes.items():
+            values.setdefault(("note", source, "own"), _own_fact(view, front))
         for group, fact in _NOTE_FACTS.items():
             for source, view in self.notes.items():
                 values.setdefault(("note", source, group), fact(view))
@@ -87,6 +104,8 @@ class Facts:
             view = self.notes.get(key[1])
             if view is None:
                 return "gone"
+            if key[2] == "own":
+                return _own_fact(view, self.front)
             fact = _NOTE_FACTS.get(key[2])
             return fact(view) if fact else self.scholarly.cite_key(view)  # "cite"
         if kind == "term":
@@ -112,8 +131,11 @@ class Facts:
         return fingerprint(self.site.config, words)
 
 
+_SOURCE = operator.attrgetter("note.source")
+
+
 def _sources(views) -> str:
-    return "\n".join([view.note.source for view in views])
+    return "\n".join(map(_SOURCE, views))
 
 
 def _html_fact(view: NoteView) -> str:
@@ -128,9 +150,32 @@ def _neighbour(view: NoteView | None) -> str:
     return view.note.source if view is not None else "-"
 
 
-# Group -> its value for a note ("cite" asks Scholarly: BibTeX keys depend on every note).
+def front_key(note: Note) -> str:
+    """A hash of every field of the note but its body: what lists can show of its file."""
+    fields = tuple(getattr(note, name) for name in _front_fields(type(note)))
+    return file_digest(repr(fields).encode("utf-8", "surrogatepass"))
+
+
+@functools.cache
+def _front_fields(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind) if f.name not in _BODY_FIELDS)
+
+
+def _own_fact(view: NoteView, front: Callable[[Note], str]) -> str:
+    """What a list can show of a note: its front matter, and what the model made of it and of
+    its body's first paragraph and length (URL, summary, reading time, its terms' names)."""
+    venue = view.venue
+    terms = [*[f"{t.name}\x1e{t.url}" for t in view.categories], "\x1d",
+             *[f"{t.name}\x1e{t.url}" for t in view.tags], "\x1d",
+             f"{venue.name}\x1e{venue.url}" if venue is not None else "-"]
+    text = "\x1f".join([front(view.note), view.url, view.permalink, view.path, view.lang,
+                        view.summary, str(view.reading_minutes), *terms])
+    return file_digest(text.encode("utf-8", "surrogatepass"))
+
+
+# Group -> its value for a note, but "own" (above: it needs the front-matter keys) and "cite"
+# (Scholarly's: BibTeX keys depend on every note).
 _NOTE_FACTS = {
-    "own": lambda view: f"{view.note.digest} {view.url}",
     "html": _html_fact,
     "neighbours": lambda view: f"{_neighbour(view.older)} {_neighbour(view.newer)}",
     "related": lambda view: _sources(view.related),
@@ -170,11 +215,25 @@ class _NoteProxy(_Proxy):
 
     def __getattr__(self, name: str):
         view: NoteView = self._target
+        if name == "note":  # its fields are recorded one by one: the body is not "own"
+            return _NoteFieldsProxy(view.note, self._recorder)
         value = getattr(view, name)
         self._recorder.touch(("note", view.note.source, _NOTE_GROUPS.get(name, "own")))
         if name in ("older", "newer", "related", "backlinks"):
             return self._recorder.wrap(value)
         return value
+
+
+class _NoteFieldsProxy(_Proxy):
+    """``view.note`` as templates see it: the body's fields are the body's group."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str):
+        note: Note = self._target
+        group = "html" if name in _BODY_FIELDS else "own"
+        self._recorder.touch(("note", note.source, group))
+        return getattr(note, name)
 
 
 class _TermProxy(_Proxy):
@@ -210,9 +269,11 @@ class _ScholarlyProxy(_Proxy):
 
         def call(*args, **kwargs):
             args = tuple(unwrap(a) for a in args)
+            # Open Graph takes the body's first figure when the note names no image.
+            groups = ("own", "cite", "html") if name == "open_graph" else ("own", "cite")
             for arg in args:
                 if isinstance(arg, NoteView):
-                    for group in ("own", "cite"):
+                    for group in groups:
                         recorder.touch(("note", arg.note.source, group))
             if name == "digest_facets":
                 recorder.touch(("facets",))
@@ -228,6 +289,9 @@ _PROXIES = {NoteView: _NoteProxy, Term: _TermProxy, SiteContext: _SiteProxy,
             Scholarly: _ScholarlyProxy}
 
 
+_JUST_NOTES = {NoteView}
+
+
 def describe(value: object) -> object:
     """What identifies a page argument: a note by its file, a term by its slug."""
     kind = type(value)
@@ -236,13 +300,16 @@ def describe(value: object) -> object:
     if kind is Term:
         return f"term:{value.kind}:{value.slug}"
     if kind is list or kind is tuple:
-        # A list of notes (every listing page has one) by their files, without a call each.
-        sources = [item.note.source for item in value if type(item) is NoteView]
-        if len(sources) == len(value):
-            return sources
+        # A list of notes (every listing page has one) by their files, joined: one string
+        # hashes faster than the repr of a list.
+        if value and set(map(type, value)) == _JUST_NOTES:
+            return "notes:" + _sources(value)
         return [describe(item) for item in value]
-    if kind is dict:
-        return [(key, describe(item)) for key, item in value.items()]
+    if kind is dict:  # every page's context: one string too when its parts are
+        parts = [(key, describe(item)) for key, item in value.items()]
+        if all(type(key) is str and type(text) is str for key, text in parts):
+            return "dict:" + "\x1d".join([f"{key}\x1e{text}" for key, text in parts])
+        return parts
     if kind is PageContext:  # every page has one: joined, not repr'd field by field
         return "\x1f".join([value.kind, value.title, value.url, value.permalink, value.lang,
                              value.description, *[f"{f.title}\x1e{f.url}" for f in value.feeds]])

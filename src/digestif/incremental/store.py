@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".digestif-cache"
 # Bump when what the cache holds changes shape.
-FORMAT = 12
+FORMAT = 14
 _RENDERING_PACKAGES = ("digestif", "markdown", "pymdown-extensions", "pygments", "math-core",
                        "pyromark", "jinja2")
 
@@ -60,16 +60,19 @@ class CachedNote:
     detached: bool = False
     """Loaded from the cache file, so ``note.body`` and ``body.html`` are empty here: the
     :class:`BodyStore` has them."""
-    blob: bytes | None = field(default=None, repr=False, compare=False)
-    """The pickled entry it was loaded from, written back as it is: pickling a thousand notes
-    again on every build cost more than the rest of a one-note rebuild."""
+    front: str = ""
+    """A hash of the note's fields but its body (:func:`.record.front_key`), made once per
+    parse: whether a list showing the note needs rendering again."""
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state.pop("blob", None)
         if self.stored and not self.detached and self.note is not None and \
                 self.body is not None:
-            state["note"] = dataclasses.replace(self.note, body="")
+            # The plan publishes the diagram scripts only when some note's Markdown has a
+            # mermaid block (build.plan_site): a note with one keeps its Markdown here, or the
+            # next build would delete them from under the pages that draw diagrams.
+            if "mermaid" not in self.note.body:
+                state["note"] = dataclasses.replace(self.note, body="")
             state["body"] = dataclasses.replace(self.body, html="")
         state["detached"] = self.stored
         return state
@@ -251,7 +254,7 @@ def load_rest(site_dir: Path, state: CacheState) -> None:
             store.generation() == rest["store_generation"]:
         for name in _REST:
             setattr(state, name, rest[name])
-        state.notes = {source: _entry(blob) for source, blob in rest["notes"].items()}
+        state.notes = dict(rest["notes"])  # shared with the base: unchanged entries are its
         from .record import PageRecord
         for name in _RECORDS:
             setattr(state, name, {key: PageRecord._make(record)
@@ -280,23 +283,6 @@ def _with_delta(base: dict, delta: dict) -> dict:
     rest["outputs"] = (base["outputs"] | added) - removed
     rest["store_generation"] = delta["store_generation"]
     return rest
-
-
-def _entry(blob: bytes) -> CachedNote:
-    entry = pickle.loads(blob)
-    entry.blob = blob
-    return entry
-
-
-def _blob(entry: CachedNote) -> bytes:
-    """An entry loaded from the cache, or pickled once its body was stored, is unchanged (an
-    edited note gets a new entry), so its bytes are pickled once."""
-    if entry.blob is not None and (entry.detached or entry.stored):
-        return entry.blob
-    blob = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-    if entry.stored:
-        entry.blob = blob
-    return blob
 
 
 def _load(path: Path) -> dict:
@@ -358,7 +344,7 @@ def _save_rest(site_dir: Path, state: CacheState) -> None:
         _dump(delta_path, delta)
         return
     data = {"format": FORMAT, "settings": state.settings, "id": secrets.token_hex(8),
-            "notes": {source: _blob(entry) for source, entry in state.notes.items()},
+            "notes": dict(state.notes),
             **{name: {key: tuple(record) for key, record in getattr(state, name).items()}
                for name in _RECORDS},
             **{name: getattr(state, name) for name in
@@ -378,10 +364,11 @@ def _delta(state: CacheState) -> dict | None:
     size = total = 0
     for name in _DICTS:
         old, new = base[name], getattr(state, name)
-        if name == "notes":
-            new = {source: _blob(entry) for source, entry in new.items()}
-        changed = {key: value for key, value in new.items()
-                   if old.get(key, _MISSING) != value}
+        if name == "notes":  # an edited note gets a new entry; the others are the base's
+            changed = {key: entry for key, entry in new.items() if old.get(key) is not entry}
+        else:
+            changed = {key: value for key, value in new.items()
+                       if old.get(key, _MISSING) != value}
         if name in _RECORDS:
             changed = {key: tuple(record) for key, record in changed.items()}
         gone = [key for key in old if key not in new]
