@@ -102,3 +102,43 @@ def test_a_page_that_is_gone_is_reloaded_to_show_the_404_page(browser, server):
                "the page to reload")
     assert browser.current_url == server.url + "papers/only/"
     assert "not found" in browser.execute_script("return document.body.textContent").lower()
+
+
+DIAGRAM = ("---\ntitle: {title}\ndate: 2024-01-02\n---\nA flow.\n\n"
+           "```mermaid\ngraph TD\n  Alpha --> Beta\n```\n")
+
+
+def drawn(browser) -> bool:
+    return browser.execute_script(
+        "return document.querySelectorAll('.diagram-drawing svg').length") > 0
+
+
+def test_a_swapped_page_runs_its_module_scripts_again(browser, server):
+    """diagrams.js is a module, and a module runs once per URL in a document: the new body's
+    diagram is drawn only because the swap gives the module a fresh URL."""
+    site = Path(server.site_dir)
+    write_note(site, "papers/only.md", DIAGRAM.format(title="Flow"))
+    browser.get(server.url + "papers/only/")
+    wait_until(browser, drawn, "the diagram")
+    browser.execute_script("window.digestifTestMark = 1")
+    write_note(site, "papers/only.md", DIAGRAM.format(title="Flow again"))
+    wait_until(browser, lambda b: heading(b) == "Flow again", "the edit")
+    assert browser.execute_script("return window.digestifTestMark") == 1, "swapped, not reloaded"
+    wait_until(browser, drawn, "the new body's diagram")
+
+
+def test_a_page_with_a_script_of_the_sites_own_is_reloaded(browser, server):
+    """A site's script may listen on the document; run again on a swapped body it would
+    listen twice, so such a page is reloaded instead."""
+    site = Path(server.site_dir)
+    (site / "templates").mkdir(exist_ok=True)
+    # Included by every page of the theme, so overriding it puts the script on every page.
+    (site / "templates" / "_search_box.html").write_text(
+        '<script>document.addEventListener("click", () => {})</script>', encoding="utf-8")
+    write_note(site, "papers/only.md", NOTE.format(title="Own script", date="2024-01-02"))
+    browser.get(server.url + "papers/only/")
+    wait_until(browser, lambda b: heading(b) == "Own script", "the note")
+    browser.execute_script("window.digestifTestMark = 1")
+    write_note(site, "papers/only.md", NOTE.format(title="Own script again", date="2024-01-02"))
+    wait_until(browser, lambda b: heading(b) == "Own script again", "the edit")
+    assert browser.execute_script("return window.digestifTestMark") is None, "reloaded"

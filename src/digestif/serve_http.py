@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
 from .errors import Problem
+from .theme import THEME_DIR
 
 log = logging.getLogger(__name__)
 
@@ -232,13 +233,20 @@ def inject(page: bytes, generation: str, problems: tuple[Problem, ...]) -> bytes
     return page + data if end < 0 else page[:end] + data + page[end:]
 
 
+# The theme's scripts only wire up what is in the body, so they may run again on a new one.
+THEME_SCRIPTS = tuple(sorted(path.name for path in (THEME_DIR / "static").glob("*.js")))
+
+
 def _reload_script(generation: str) -> str:
     # Only visible tabs hold a connection: browsers allow six per host over HTTP/1.1, and a
     # tab shown again catches up at once because the server sends its generation on connect.
     # A new build swaps the page's body for the new one instead of reloading: no new document,
     # no stylesheets, scripts and fonts fetched again (a reload took 100-150 ms of a 0.5 s
-    # save-to-page). The page's own scripts run again on the new body; a page whose
-    # stylesheets or head scripts changed, or that is gone, is reloaded as before.
+    # save-to-page). The theme's scripts run again on the new body: they only wire up what is
+    # in it. A module runs once per URL in a document, so each gets a fresh query. A page with
+    # a script the theme does not ship (a site's own may listen on the document, and would
+    # then listen twice), whose stylesheets or head scripts changed, or that is gone, is
+    # reloaded as before.
     return f"""<script id="digestif-live-reload" data-generation="{html.escape(generation)}">
 (() => {{
   let served = {json.dumps(generation)};
@@ -246,9 +254,20 @@ def _reload_script(generation: str) -> str:
   let busy = false, again = false;
   const assets = (doc) => Array.from(doc.head.querySelectorAll(
     "link[rel~=stylesheet], script[src]"), (node) => node.outerHTML).join("\\n");
+  const THEME_SCRIPTS = {json.dumps(list(THEME_SCRIPTS))};
+  const inert = (node) => /json$/.test(node.type || "");
+  const ours = (node) => node.id === "digestif-live-reload" || inert(node) ||
+    (node.src && THEME_SCRIPTS.some((name) => new URL(node.src).pathname.endsWith(
+      "/assets/" + name)));
+  let round = 0;
   const runnable = (old) => {{
     const script = document.createElement("script");
     for (const {{name, value}} of Array.from(old.attributes)) script.setAttribute(name, value);
+    if (script.type === "module" && script.src) {{
+      const url = new URL(script.src);
+      url.searchParams.set("digestif-live", String(++round));
+      script.src = url.href;
+    }}
     script.async = false;  // in document order, as the page loaded them
     script.textContent = old.textContent;
     return script;
@@ -256,13 +275,14 @@ def _reload_script(generation: str) -> str:
   const swap = async () => {{
     const response = await fetch(location.href, {{cache: "no-store"}});
     const next = new DOMParser().parseFromString(await response.text(), "text/html");
-    if (!response.ok || assets(next) !== assets(document)) throw new Error("reload");
+    if (!response.ok || assets(next) !== assets(document) ||
+        !Array.from(next.querySelectorAll("script")).every(ours)) throw new Error("reload");
     const mark = next.getElementById("digestif-live-reload");
     served = mark ? mark.dataset.generation : served;
     document.title = next.title;
     const body = document.adoptNode(next.body);
     for (const old of Array.from(body.querySelectorAll("script"))) {{
-      if (old.id !== "digestif-live-reload") old.replaceWith(runnable(old));
+      if (old.id !== "digestif-live-reload" && !inert(old)) old.replaceWith(runnable(old));
     }}
     document.body.replaceWith(body);
   }};
