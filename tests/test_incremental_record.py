@@ -97,3 +97,20 @@ def test_an_edit_of_another_note_keeps_the_diagram_scripts(tmp_path):
     rendered_after(site, lambda text: text + "\nAppended.\n")
     assert (site / "_site" / "assets" / "diagrams.js").is_file()
     assert comparable_output(site / "_site") == cold_output(site, tmp_path)
+
+
+def test_a_page_rendered_again_shows_the_markdown_of_a_note_read_from_the_cache(tmp_path):
+    """The cache file keeps a note's Markdown in the body store, not in the note: a template
+    showing ``note.note.body`` must show it on a page rendered again (here every page, for a
+    template edit) as a cold build does."""
+    site = small_site(tmp_path)
+    template = site / "templates" / "note.html"
+    template.parent.mkdir()
+    template.write_text('<h1>{{ note.title }}</h1><pre class="source">{{ note.note.body }}'
+                        "</pre>\n", encoding="utf-8")
+    build(site)
+    template.write_text(template.read_text() + "<footer>edited</footer>\n", encoding="utf-8")
+    build(site)  # from the cache file, as a new command would
+    page = parse_html(site / "_site" / "papers" / "n1" / "index.html")
+    assert "no list shows." in "".join(page.find(".//pre").itertext())
+    assert comparable_output(site / "_site") == cold_output(site, tmp_path)

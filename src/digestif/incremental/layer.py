@@ -106,6 +106,12 @@ class StoredBody:
             self._html = self._store.html(self._note) if self._store is not None else ""
         return self._html
 
+    @property
+    def markdown(self) -> str:
+        """The note's Markdown, which a note loaded from the cache file does not hold (a
+        template may show ``note.note.body``)."""
+        return self._store.markdown(self._note) if self._store is not None else ""
+
 
 class Incremental:
     """One build's view of the previous one. ``use_cache=False`` makes every step a plain call."""

@@ -216,7 +216,7 @@ class _NoteProxy(_Proxy):
     def __getattr__(self, name: str):
         view: NoteView = self._target
         if name == "note":  # its fields are recorded one by one: the body is not "own"
-            return _NoteFieldsProxy(view.note, self._recorder)
+            return _NoteFieldsProxy(view, self._recorder)
         value = getattr(view, name)
         self._recorder.touch(("note", view.note.source, _NOTE_GROUPS.get(name, "own")))
         if name in ("older", "newer", "related", "backlinks"):
@@ -225,15 +225,24 @@ class _NoteProxy(_Proxy):
 
 
 class _NoteFieldsProxy(_Proxy):
-    """``view.note`` as templates see it: the body's fields are the body's group."""
+    """``view.note`` as templates see it: the body's fields are the body's group, and the
+    body is there even for a note loaded from the cache file (which keeps it in the body
+    store): a page rendered again must show what a cold build shows."""
 
-    __slots__ = ()
+    __slots__ = ("_view",)
+
+    def __init__(self, view: NoteView, recorder: Recorder):
+        super().__init__(view.note, recorder)
+        object.__setattr__(self, "_view", view)
 
     def __getattr__(self, name: str):
         note: Note = self._target
         group = "html" if name in _BODY_FIELDS else "own"
         self._recorder.touch(("note", note.source, group))
-        return getattr(note, name)
+        value = getattr(note, name)
+        if name == "body" and not value:
+            value = getattr(self._view.rendered, "markdown", "") or value
+        return value
 
 
 class _TermProxy(_Proxy):

@@ -105,6 +105,11 @@ class BodyStore:
                                       (self.key(note),)).fetchone()
         return row[0] if row else ""
 
+    def markdown(self, note: Note) -> str:
+        row = self._connect().execute("SELECT markdown FROM bodies WHERE key = ?",
+                                      (self.key(note),)).fetchone()
+        return row[0] if row else ""
+
     def missing(self, notes: list[Note]) -> set[str]:
         """Sources of the notes whose HTML the store does not have (checked before rendering,
         so a store that lost something costs those notes' Markdown, not a restart)."""
