@@ -208,14 +208,16 @@ def read_notes(config: SiteConfig, problems: Problems, drafts: bool = False) -> 
     return layer.parse(sources, functools.partial(_parse, config), problems, drafts)
 
 
-def render_bodies(notes: list[Note], config: SiteConfig, console: Console) -> list[RenderedBody]:
-    """Markdown for these notes, on every core when there are enough of them to pay for
-    starting the workers."""
+def render_bodies(notes: list[Note], config: SiteConfig, console: Console
+                  ) -> Iterator[RenderedBody]:
+    """Markdown for these notes, in order, on every core when there are enough of them to pay
+    for starting the workers. Yielded as they come, so the incremental layer can put each
+    body's HTML in its store instead of holding every note's."""
     from .markup import render_markdown
     render = functools.partial(render_markdown, base_url=config.base_url,
                                settings=config.markdown)
     with _parallel_map(len(notes)) as parallel_map:
-        return list(console.track(parallel_map(render, notes), "Rendering notes", len(notes)))
+        yield from console.track(parallel_map(render, notes), "Rendering notes", len(notes))
 
 
 @contextmanager

@@ -307,6 +307,9 @@ class PageRenderer:
     def render_jobs(self, jobs: list[PageJob]) -> Iterator[tuple[str, bytes]]:
         for job in jobs:
             text = self.render_job(job)
+            note = job.context.get("note")
+            if isinstance(note, NoteView):
+                note.forget_html()  # its page has it; a worker would keep every note's
             if text is not None:
                 # As UTF-8 at once: one "·" makes a Python string two bytes a character.
                 yield job.path, text.encode("utf-8")

@@ -52,6 +52,10 @@ log = logging.getLogger(__name__)
 # Files modified this close to when their hash was recorded may have changed again within the
 # file system's time resolution (a second or two on some), so they are read anyway.
 RACY_NS = 2_000_000_000
+# A build rendering this many notes' Markdown puts each body's HTML in the body store as it is
+# made, in batches of STORE_BATCH, instead of holding them all (0.8 GB at 20,000 notes).
+STORE_EARLY_NOTES = 500
+STORE_BATCH = 256
 
 
 @dataclass
@@ -85,6 +89,10 @@ class StoredBody:
 
     def __getattr__(self, name: str):  # fields added to RenderedBody later
         return getattr(self._body, name)
+
+    def forget(self) -> None:
+        """Drop the HTML read from the store (read again if asked for)."""
+        self._html = None
 
     @property
     def html(self) -> str:
@@ -187,12 +195,48 @@ class Incremental:
         """Bodies of every note, rendering (with ``render_all``) only those not cached."""
         entries = self.state.notes
         missing = [n for n in notes if entries[n.source].body is None]
+        store = self._early_store(len(missing))
+        batch: list[CachedNote] = []
         for note, body in zip(missing, render_all(missing), strict=True):
             entries[note.source].body = body
+            if store is not None:
+                batch.append(entries[note.source])
+                if len(batch) >= STORE_BATCH:
+                    store = self._store_early(store, batch)
+                    batch = []
+        if store is not None and batch:
+            self._store_early(store, batch)
         return {n.source: self._body(entries[n.source]) for n in notes}
 
+    def _early_store(self, rendering: int) -> BodyStore | None:
+        """Where a build rendering many notes puts their HTML as it comes (None: kept in
+        memory): the body store the cache saves them to anyway."""
+        if not self.use_cache or rendering < STORE_EARLY_NOTES:
+            return None
+        from .store import BodyStore, cache_path
+        if self.state.store is None:
+            self.state.store = BodyStore(cache_path(self.config.site_dir, self.state.settings,
+                                                    "sqlite"))
+        return self.state.store
+
+    @staticmethod
+    def _store_early(store: BodyStore, entries: list[CachedNote]) -> BodyStore | None:
+        """Put these bodies' HTML in the store and drop it here (pages read it back one at a
+        time); a store that cannot be written keeps them in memory, as a small build does."""
+        import sqlite3
+        try:
+            store.add(entries)
+        except (OSError, sqlite3.Error) as exc:
+            log.debug("bodies kept in memory: the body store cannot be written (%s)", exc)
+            return None
+        for entry in entries:
+            entry.body = dataclasses.replace(entry.body, html="")
+            entry.stored = True  # saved with the cache, which gives the store a new generation
+        return store
+
     def _body(self, entry: CachedNote) -> RenderedBody:
-        if not entry.detached:
+        # Stored early (above): the HTML is in the store only ("" too for an empty note).
+        if not entry.detached and not (entry.stored and not entry.body.html):
             return entry.body
         return StoredBody(entry.body, self.state.store, entry.note)
 
