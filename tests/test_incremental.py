@@ -510,3 +510,22 @@ def test_bodies_put_in_the_store_as_they_are_made_give_the_same_site(site_copy, 
     build(site, BuildOptions())
     build(plain, BuildOptions(use_cache=False))
     assert comparable_output(site / "_site") == comparable_output(plain / "_site")
+
+
+def test_a_body_store_that_cannot_be_written_keeps_the_bodies_in_memory(site_copy,
+                                                                        monkeypatch):
+    """Storing bodies as they are made fails (a full disk): the notes are rendered again and
+    kept in memory; no page loses its body."""
+    import digestif.incremental.layer
+    from digestif.incremental.store import BodyStore
+
+    def full_disk(self, entries):
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr(digestif.incremental.layer, "STORE_EARLY_NOTES", 1)
+    monkeypatch.setattr(BodyStore, "add", full_disk)
+    site = site_copy("example")
+    plain = site.parent / "plain"
+    shutil.copytree(site, plain)
+    build(site, BuildOptions())
+    build(plain, BuildOptions(use_cache=False))
+    assert comparable_output(site / "_site") == comparable_output(plain / "_site")

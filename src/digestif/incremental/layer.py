@@ -196,16 +196,9 @@ class Incremental:
         entries = self.state.notes
         missing = [n for n in notes if entries[n.source].body is None]
         store = self._early_store(len(missing))
-        batch: list[CachedNote] = []
-        for note, body in zip(missing, render_all(missing), strict=True):
-            entries[note.source].body = body
-            if store is not None:
-                batch.append(entries[note.source])
-                if len(batch) >= STORE_BATCH:
-                    store = self._store_early(store, batch)
-                    batch = []
-        if store is not None and batch:
-            self._store_early(store, batch)
+        if store is None or not self._store_as_made(store, missing, render_all(missing)):
+            for note, body in zip(missing, render_all(missing), strict=True):
+                entries[note.source].body = body
         return {n.source: self._body(entries[n.source]) for n in notes}
 
     def _early_store(self, rendering: int) -> BodyStore | None:
@@ -219,20 +212,34 @@ class Incremental:
                                                     "sqlite"))
         return self.state.store
 
-    @staticmethod
-    def _store_early(store: BodyStore, entries: list[CachedNote]) -> BodyStore | None:
-        """Put these bodies' HTML in the store and drop it here (pages read it back one at a
-        time); a store that cannot be written keeps them in memory, as a small build does."""
+    def _store_as_made(self, store: BodyStore, notes: list[Note], bodies: Iterable) -> bool:
+        """Put each body's HTML in the store as it comes and drop it here (pages read it back
+        one at a time), committed once at the end (a commit waits for the disk). False when
+        the store cannot be written: the notes are then rendered again, kept in memory."""
         import sqlite3
+        entries = self.state.notes
+        batch: list[CachedNote] = []
         try:
-            store.add(entries)
+            for note, body in zip(notes, bodies, strict=True):
+                entries[note.source].body = body
+                batch.append(entries[note.source])
+                if len(batch) >= STORE_BATCH or note is notes[-1]:
+                    store.add(batch)
+                    for entry in batch:
+                        entry.body = dataclasses.replace(entry.body, html="")
+                        entry.stored = True  # the cache's save gives the store a generation
+                    batch = []
+            store.commit()  # before forked page workers read it
+            return True
         except (OSError, sqlite3.Error) as exc:
-            log.debug("bodies kept in memory: the body store cannot be written (%s)", exc)
-            return None
-        for entry in entries:
-            entry.body = dataclasses.replace(entry.body, html="")
-            entry.stored = True  # saved with the cache, which gives the store a new generation
-        return store
+            log.warning("the build cache's body store cannot be written (%s); rendering the "
+                        "notes again, in memory", exc)
+            close = getattr(bodies, "close", None)
+            if close is not None:
+                close()  # the Markdown workers of this attempt
+            for note in notes:
+                entries[note.source].body, entries[note.source].stored = None, False
+            return False
 
     def _body(self, entry: CachedNote) -> RenderedBody:
         # Stored early (above): the HTML is in the store only ("" too for an empty note).

@@ -141,11 +141,14 @@ class BodyStore:
         """Store these entries' Markdown and HTML now, leaving the generation as it is: a cold
         build puts each body here as the Markdown stage makes it, so no process holds every
         note's HTML (at 20,000 notes, 0.8 GB as Python strings), and :func:`save_cache`
-        vouches for them with a new generation only once the build succeeded."""
-        db = self._connect()
-        with db:
-            db.executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
-                           [(self.key(e.note), e.note.body, e.body.html) for e in entries])
+        vouches for them with a new generation only once the build succeeded. One transaction
+        until :meth:`commit`: a commit waits for the disk."""
+        self._connect().executemany("INSERT OR REPLACE INTO bodies VALUES (?, ?, ?)",
+                                    [(self.key(e.note), e.note.body, e.body.html)
+                                     for e in entries])
+
+    def commit(self) -> None:
+        self._connect().commit()
 
     def count(self) -> int:
         return self._connect().execute("SELECT COUNT(*) FROM bodies").fetchone()[0]
