@@ -481,3 +481,51 @@ def test_a_delta_of_another_base_is_not_applied(tmp_path):
     note.write_text(note.read_text() + "\nAnd again.\n")
     build(site)
     assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_bodies_put_in_the_store_as_they_are_made_give_the_same_site(site_copy, monkeypatch,
+                                                                     cores):
+    """A build rendering many notes keeps no note's HTML in memory: each body goes to the body
+    store as the Markdown stage makes it, and pages (in forked workers too) read it back. The
+    site is the one a build without the cache makes, before and after an edit."""
+    import digestif.incremental.layer
+    import digestif.render
+    from digestif.incremental.layer import StoredBody
+    monkeypatch.setattr(digestif.incremental.layer, "STORE_EARLY_NOTES", 1)
+    if cores == 2:
+        monkeypatch.setattr(digestif.render, "PARALLEL_PAGES", 1)
+        monkeypatch.setattr(digestif.render.os, "cpu_count", lambda: 2)
+    site = site_copy("example")
+    plain = site.parent / "plain"
+    shutil.copytree(site, plain)
+    result = build(site, BuildOptions())
+    assert all(isinstance(view.rendered, StoredBody) for view in result.site.notes)
+    build(plain, BuildOptions(use_cache=False))
+    assert comparable_output(site / "_site") == comparable_output(plain / "_site")
+    for folder in (site, plain):
+        note = sorted((folder / "content" / "papers").glob("*.md"))[0]
+        note.write_text(note.read_text(encoding="utf-8") + "\nAn added sentence.\n",
+                        encoding="utf-8")
+    build(site, BuildOptions())
+    build(plain, BuildOptions(use_cache=False))
+    assert comparable_output(site / "_site") == comparable_output(plain / "_site")
+
+
+def test_a_body_store_that_cannot_be_written_keeps_the_bodies_in_memory(site_copy,
+                                                                        monkeypatch):
+    """Storing bodies as they are made fails (a full disk): the notes are rendered again and
+    kept in memory; no page loses its body."""
+    import digestif.incremental.layer
+    from digestif.incremental.store import BodyStore
+
+    def full_disk(self, entries):
+        raise sqlite3.OperationalError("database or disk is full")
+    monkeypatch.setattr(digestif.incremental.layer, "STORE_EARLY_NOTES", 1)
+    monkeypatch.setattr(BodyStore, "add", full_disk)
+    site = site_copy("example")
+    plain = site.parent / "plain"
+    shutil.copytree(site, plain)
+    build(site, BuildOptions())
+    build(plain, BuildOptions(use_cache=False))
+    assert comparable_output(site / "_site") == comparable_output(plain / "_site")

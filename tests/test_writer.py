@@ -13,6 +13,7 @@ import pytest
 from conftest import write_note
 from digestif import writer
 from digestif.build import BuildOptions, build
+from digestif.errors import BuildError
 from digestif.search import find_pagefind
 
 _WRITE_EVENTS = {"os.rename", "os.remove", "os.rmdir", "os.mkdir", "shutil.rmtree",
@@ -131,3 +132,65 @@ def test_a_previous_output_left_beside_the_site_by_an_interrupted_build_is_remov
     _wait_for_removers()
     assert not left.exists()
     assert (site / "_site" / "index.html").is_file()
+
+
+# --- pages written as they are rendered -------------------------------------------------------
+
+def _render_on_two_cores(monkeypatch) -> None:
+    import digestif.render
+    monkeypatch.setattr(digestif.render, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(digestif.render.os, "cpu_count", lambda: 2)
+
+
+def _leftovers(site: Path) -> list[str]:
+    """Temporary files and folders of the writer, inside the output or beside it."""
+    _wait_for_removers()
+    inside = [str(p.relative_to(site)) for p in (site / "_site").rglob(".*.digestif-*")]
+    beside = [p.name for p in site.iterdir() if p.name.startswith(".digestif-")
+              and p.name != ".digestif-cache"]
+    return inside + beside
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_pages_written_as_they_render_are_the_pages_rendered_in_memory(site_copy, monkeypatch,
+                                                                       cores):
+    """The build streams each page to the writer (from the worker that rendered it); the
+    bytes are those the renderer returns when it keeps every page in memory."""
+    from digestif.render import make_environment, page_jobs, render_pages
+    if cores == 2:
+        _render_on_two_cores(monkeypatch)
+    site = site_copy("example")
+    result = build(site, BuildOptions(use_cache=False))
+    jobs = page_jobs(result.site)
+    in_memory = render_pages(result.site, make_environment(site), jobs)
+    assert len(in_memory) == len(jobs) > 40
+    for path, data in in_memory.items():
+        assert (site / "_site" / path).read_bytes() == data, path
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_a_page_that_fails_to_render_leaves_the_previous_output_as_it_was(site_copy,
+                                                                          monkeypatch, in_place):
+    """Note pages render (and are written to the writer's staging area) while the tag pages
+    fail: every error is reported, nothing is swapped in, nothing temporary is left."""
+    from conftest import snapshot
+    _render_on_two_cores(monkeypatch)
+    site = site_copy("example")
+    options = BuildOptions(use_cache=in_place)
+    build(site, options)
+    before = snapshot(site / "_site")
+    note = next((site / "content" / "papers").glob("*.md"))
+    note.write_text(note.read_text(encoding="utf-8") + "\nOne more sentence.\n",
+                    encoding="utf-8")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "tag.html").write_text("{{ page.no_such_field }}\n")
+    with pytest.raises(BuildError) as caught:
+        build(site, options)
+    assert len(caught.value.problems) == 1 and "no_such_field" in str(caught.value.problems[0])
+    assert snapshot(site / "_site") == before
+    assert _leftovers(site) == []
+    (site / "templates" / "tag.html").unlink()
+    build(site, options)  # and the next build, with the template fixed, goes through
+    assert "One more sentence." in "".join(
+        p.read_text(encoding="utf-8") for p in (site / "_site" / "papers").rglob("*.html"))
+    assert _leftovers(site) == []

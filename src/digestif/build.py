@@ -49,7 +49,7 @@ from .reader import find_notes, parse_note
 from .schedule import LeftOut
 from .search import BUNDLE_DIR, IndexStats, SearchIndexer, SearchJob
 from .theme import THEME_DIR
-from .writer import WriteResult, output_token, update_site, write_site
+from .writer import NewOutput, Output, UpdatedOutput, WriteResult, output_token
 
 if TYPE_CHECKING:
     from .incremental.record import Recorder
@@ -177,12 +177,15 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: I
                 live.copies
             problems.extend(live.problems)
     problems.raise_if_errors(strict=options.strict)
-    with _stage("render"):
-        files, recorder = render_site(site, jobs, feeds, layer, options.explain,
-                                      theme_stylesheet=STYLESHEET not in copies)
-    with _stage("write"):
-        written, index_later = _write(config, files, copies, plan, layer, search, site,
-                                      options.search_later)
+    output = _open_output(config, plan, layer)
+    with output.abandon_on_error():  # a template error, or any other, leaves the old output
+        with _stage("render"):
+            sink = _PageSink(output, _indexed(plan) if search.enabled else set())
+            recorder = render_site(site, jobs, feeds, layer, sink, options.explain,
+                                   theme_stylesheet=STYLESHEET not in copies)
+        with _stage("write"):
+            written, index_later = _write(config, output, sink, copies, plan, layer, search,
+                                          options.search_later)
     # Search warnings stay out of --strict: a missing Pagefind is the machine's, not the notes'.
     warnings = problems.warnings + search.warnings
     pages = sum(1 for job in jobs if job.path.endswith(".html"))
@@ -236,14 +239,16 @@ def read_notes(config: SiteConfig, problems: Problems, drafts: bool = False) -> 
     return layer.parse(sources, functools.partial(_parse, config), problems, drafts)
 
 
-def render_bodies(notes: list[Note], config: SiteConfig, console: Console) -> list[RenderedBody]:
-    """Markdown for these notes, on every core when there are enough of them to pay for
-    starting the workers."""
+def render_bodies(notes: list[Note], config: SiteConfig, console: Console
+                  ) -> Iterator[RenderedBody]:
+    """Markdown for these notes, in order, on every core when there are enough of them to pay
+    for starting the workers. Yielded as they come, so the incremental layer can put each
+    body's HTML in its store instead of holding every note's."""
     from .markup import render_markdown
     render = functools.partial(render_markdown, base_url=config.base_url,
                                settings=config.markdown)
     with _parallel_map(len(notes)) as parallel_map:
-        return list(console.track(parallel_map(render, notes), "Rendering notes", len(notes)))
+        yield from console.track(parallel_map(render, notes), "Rendering notes", len(notes))
 
 
 @contextmanager
@@ -314,11 +319,11 @@ def plan_site(site: Site, search: SearchIndexer, problems: Problems):
 
 # --- rendering ------------------------------------------------------------------------------
 
-def render_site(site: Site, jobs, feeds, layer: Incremental, explain: bool = False,
-                theme_stylesheet: bool = False) -> tuple[dict[str, bytes | str], Recorder]:
-    """Every generated file of the site that changed, by output path: pages and feeds whose
-    recorded inputs changed, and the small files made from the whole site (with
-    ``theme_stylesheet``, the theme's style.css too, minified)."""
+def render_site(site: Site, jobs, feeds, layer: Incremental, sink: _PageSink,
+                explain: bool = False, theme_stylesheet: bool = False) -> Recorder:
+    """Every generated file of the site that changed, into ``sink`` as each is made: pages
+    and feeds whose recorded inputs changed, and the small files made from the whole site
+    (with ``theme_stylesheet``, the theme's style.css too, minified)."""
     from .feeds import render_feed, render_robots, render_sitemap
     from .incremental import page_args
     from .render import make_environment, render_pages
@@ -327,11 +332,11 @@ def render_site(site: Site, jobs, feeds, layer: Incremental, explain: bool = Fal
     env = make_environment(site.config.site_dir, layer.bytecode_dir())
     recorder = layer.recorder(site, env, scholarly)
     stale, _ = layer.stale_jobs(recorder, jobs, page_args, explain)
-    files: dict[str, bytes | str] = dict(render_pages(site, env, stale, scholarly, recorder))
+    render_pages(site, env, stale, scholarly, recorder, sink)
     # The feeds' entry headers use the theme's words, as the pages do.
     render_feed = functools.partial(render_feed, words=env.globals["translations"])
-    files.update(layer.render_feeds(site, feeds, recorder, render_feed, explain))
-    layer.rendered = len(files)
+    files = layer.render_feeds(site, feeds, recorder, render_feed, explain)
+    layer.rendered = len(stale) + len(files)
     files["sitemap.xml"] = render_sitemap(site, [job.path for job in jobs])
     files["robots.txt"] = render_robots(site)
     files.update(render_exports(scholarly))  # papers.bib, papers.json
@@ -344,7 +349,9 @@ def render_site(site: Site, jobs, feeds, layer: Incremental, explain: bool = Fal
     files[".nojekyll"] = ""
     if site.config.cname:
         files["CNAME"] = site.config.cname + "\n"
-    return files, recorder
+    for path, content in files.items():
+        sink.put(path, content.encode("utf-8") if isinstance(content, str) else content)
+    return recorder
 
 
 def code_stylesheet() -> str:
@@ -380,25 +387,62 @@ def _code_rules(style: str) -> str:
 
 # --- writing --------------------------------------------------------------------------------
 
-def _write(config: SiteConfig, files: dict[str, bytes | str], copies: dict[str, Path],
-           plan: OutputPlan, layer: Incremental, search: SearchIndexer, site: Site,
+class _PageSink:
+    """Rendered files go straight to the output's staging area (in the worker that rendered
+    them), so no build holds every page's bytes (the :class:`~digestif.render.Pages`
+    interface); what later steps need is taken on the way:
+    the search fingerprint of each note page. The sitemap needs only the paths."""
+
+    def __init__(self, output: Output, indexed: set[str]):
+        self.output, self.indexed = output, indexed
+        self.fingerprints: dict[str, str] = {}
+
+    def put(self, path: str, data: bytes) -> None:
+        self.output.write(path, data)
+        if path in self.indexed:
+            from .search import page_fingerprint
+            self.fingerprints[path] = page_fingerprint(data)
+
+    def collect(self) -> object:
+        fingerprints, self.fingerprints = self.fingerprints, {}
+        return self.output.collect(), fingerprints
+
+    def merge(self, collected: object) -> None:
+        written, fingerprints = collected
+        self.output.merge(written)
+        self.fingerprints.update(fingerprints)
+
+
+def _indexed(plan: OutputPlan) -> set[str]:
+    """The note pages: what the search index reads."""
+    return {path for path, producer in plan.paths.items() if producer.kind == NOTE}
+
+
+def _open_output(config: SiteConfig, plan: OutputPlan, layer: Incremental) -> Output:
+    """Where this build's files go as they are made: in place when the output is the one the
+    cache knows, else a whole new folder, swapped in by :func:`_write`. Every path of the plan
+    is checked before anything is written."""
+    if layer.can_update():
+        return UpdatedOutput(config.output_path, plan.paths, plan)
+    return NewOutput(config.output_path, plan.paths, plan)
+
+
+def _write(config: SiteConfig, output: Output, sink: _PageSink, copies: dict[str, Path],
+           plan: OutputPlan, layer: Incremental, search: SearchIndexer,
            search_later: bool) -> tuple[WriteResult, SearchJob | None]:
-    """Hand everything to the writer: in place when the output is the one the cache knows,
-    else a whole new folder swapped in. The search index is built into a staging folder the
-    writer hands out, and installed by the writer; when no indexed text changed, the bundle
-    stays (in place) or is carried into the new folder."""
-    in_place = layer.can_update()
-    notes = [path for path, producer in plan.paths.items() if producer.kind == NOTE]
-    index = search.prepare(notes, files, config.output_path, in_place,
+    """Finish the output: copy the static files, then swap the new folder in or rename the
+    changed files into place. The search index is built into a staging folder the writer
+    hands out, and installed by the writer; when no indexed text changed, the bundle stays
+    (in place) or is carried into the new folder."""
+    in_place = isinstance(output, UpdatedOutput)
+    index = search.prepare(_indexed(plan), sink.fingerprints, config.output_path, in_place,
                            config.site_dir / CACHE_DIR if layer.use_cache else None)
     later = index.job if search_later and index.job is not None else None
     generated = {BUNDLE_DIR: index.generate} if index.generate and later is None else {}
     if in_place:
-        kept = plan.paths.keys() - files.keys() - copies.keys()
-        return update_site(config.output_path, files, copies, kept, layer.state.outputs,
-                           plan, generated), later
-    return write_site(config.output_path, files, copies, plan, generated,
-                      layer.new_token()), later
+        kept = plan.paths.keys() - output.written.keys() - copies.keys()
+        return output.finish(copies, kept, layer.state.outputs, generated), later
+    return output.finish(copies, generated, layer.new_token()), later
 
 
 __all__ = ["BuildError", "BuildOptions", "BuildResult", "build"]

@@ -92,6 +92,14 @@ class NoteView:
             self._html = resolve(raw) if resolve and MARKER in raw else raw
         return self._html
 
+    def forget_html(self) -> None:
+        """Drop the body fetched for this note's page once the page is made (fetched again
+        if asked for): a page-render worker goes through thousands of notes."""
+        self._html = None
+        forget = getattr(self.rendered, "forget", None)
+        if forget is not None:
+            forget()
+
     @property
     def title(self) -> str:
         return self.note.title

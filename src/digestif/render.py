@@ -10,6 +10,7 @@ autoescaping is on, and an undefined variable fails the build naming the templat
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -192,38 +193,62 @@ class _Nothing:
 _NOTHING = _Nothing()
 
 
+class Pages:
+    """Where rendered pages go: this one keeps them (path -> bytes). The build hands a sink
+    that writes each page to the output as it comes instead (build._PageSink), so a big
+    site's pages are never all in memory at once."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, bytes] = {}
+
+    def put(self, path: str, data: bytes) -> None:
+        self.pages[path] = data
+
+    def collect(self) -> object:
+        """What a worker process put since the last call, to send back to the parent."""
+        taken, self.pages = self.pages, {}
+        return taken
+
+    def merge(self, collected: object) -> None:
+        self.pages.update(collected)
+
+
 # Below this many pages to render, forking workers costs more than it saves.
 PARALLEL_PAGES = 400
-_FORKED: tuple[PageRenderer, list[PageJob]] | None = None
+_FORKED: tuple[PageRenderer, list[PageJob], Pages] | None = None
 """What forked workers render from: inherited from the parent, never pickled."""
 
 
-def _render_in_parallel(renderer: PageRenderer, jobs: list[PageJob]
-                        ) -> Iterator[tuple[str, bytes]]:
+def _render_in_parallel(renderer: PageRenderer, jobs: list[PageJob], sink: Pages) -> None:
     """Render on every core. Workers are forked after the model is built, so they share it
-    for free; each renders every n-th page and sends back texts, template problems and what
-    its tracker recorded."""
+    for free; each renders every n-th page into the sink (which writes it out) and sends back
+    what the sink kept, template problems and what its tracker recorded."""
     global _FORKED
     workers = os.cpu_count() or 1
-    _FORKED = (renderer, jobs)
+    _FORKED = (renderer, jobs, sink)
+    # Everything alive now is the model the workers only read: frozen, no collection in a
+    # worker walks it, which would copy every page of the parent's heap it touches.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             shares = pool.map(_render_share, [(start, workers) for start in range(workers)])
     finally:
         _FORKED = None
     seen = {str(p) for p in renderer.problems}
-    for pages, problems, collected in shares:
-        yield from pages
-        renderer.tracker.merge(collected)
+    for collected, problems, recorded in shares:
+        sink.merge(collected)
+        renderer.tracker.merge(recorded)
         renderer.problems += [p for p in problems if str(p) not in seen]
         seen |= {str(p) for p in problems}
 
 
 def _render_share(share: tuple[int, int]):
     start, step = share
-    renderer, jobs = _FORKED
-    pages = list(renderer.render_jobs(jobs[start::step]))
-    return pages, renderer.problems, renderer.tracker.collect()
+    renderer, jobs, sink = _FORKED
+    sink.collect()  # what the parent held at the fork is the parent's
+    for path, data in renderer.render_jobs(jobs[start::step]):
+        sink.put(path, data)
+    return sink.collect(), renderer.problems, renderer.tracker.collect()
 
 
 class PageRenderer:
@@ -269,27 +294,35 @@ class PageRenderer:
             return self.env.get_template(template).render({**variables, "note": tracked_note})
         return Markup(self.tracker.fragment((template, page.kind, page.lang), note, make))
 
-    def render_all(self, jobs: list[PageJob]) -> dict[str, bytes]:
-        pages = dict(_render_in_parallel(self, jobs) if len(jobs) >= PARALLEL_PAGES and
-                     (os.cpu_count() or 1) > 1 else self.render_jobs(jobs))
+    def render_all(self, jobs: list[PageJob], sink: Pages) -> None:
+        """Render ``jobs`` into ``sink``; raises BuildError with every template problem."""
+        if len(jobs) >= PARALLEL_PAGES and (os.cpu_count() or 1) > 1:
+            _render_in_parallel(self, jobs, sink)
+        else:
+            for path, data in self.render_jobs(jobs):
+                sink.put(path, data)
         if self.problems:
             raise BuildError(self.problems)
-        return pages
 
     def render_jobs(self, jobs: list[PageJob]) -> Iterator[tuple[str, bytes]]:
         for job in jobs:
             text = self.render_job(job)
+            note = job.context.get("note")
+            if isinstance(note, NoteView):
+                note.forget_html()  # its page has it; a worker would keep every note's
             if text is not None:
-                # As UTF-8 at once: one "·" makes a Python string two bytes a character, and
-                # a big site holds every page until it is written.
+                # As UTF-8 at once: one "·" makes a Python string two bytes a character.
                 yield job.path, text.encode("utf-8")
 
 
 def render_pages(site: Site, env: jinja2.Environment, jobs: list[PageJob],
-                 scholarly: Scholarly | None = None,
-                 tracker: Tracker | None = None) -> dict[str, bytes]:
-    """The given pages of the site, by output path; raises BuildError on template errors."""
-    return PageRenderer(site, env, scholarly, tracker).render_all(jobs)
+                 scholarly: Scholarly | None = None, tracker: Tracker | None = None,
+                 sink: Pages | None = None) -> dict[str, bytes]:
+    """The given pages of the site, by output path (none when a ``sink`` takes them as they
+    come); raises BuildError on template errors."""
+    kept = Pages() if sink is None else sink
+    PageRenderer(site, env, scholarly, tracker).render_all(jobs, kept)
+    return kept.pages if sink is None else {}
 
 
 # --- which pages the site has ---------------------------------------------------------------

@@ -130,12 +130,14 @@ class SearchIndexer:
     def enabled(self) -> bool:
         return self.executable is not None
 
-    def prepare(self, pages: Iterable[str], rendered: Mapping[str, str | bytes], out_dir: Path,
+    def prepare(self, pages: Iterable[str], rendered: Mapping[str, str], out_dir: Path,
                 in_place: bool, cache_dir: Path | None) -> IndexPlan:
-        """What to do about the index of the note pages ``pages`` (output paths): those in
-        ``rendered`` are this build's, the others are still in ``out_dir`` as the last build
-        wrote them. ``in_place``: the writer updates ``out_dir`` rather than replacing it.
-        ``cache_dir`` keeps each page's fingerprint (None: no build cache)."""
+        """What to do about the index of the note pages ``pages`` (output paths): ``rendered``
+        has the :func:`page_fingerprint` of those this build rendered (taken as each page
+        went to the writer: the pages themselves are not kept), the others are still in
+        ``out_dir`` as the last build wrote them. ``in_place``: the writer updates
+        ``out_dir`` rather than replacing it. ``cache_dir`` keeps each page's fingerprint
+        (None: no build cache)."""
         pages = sorted(pages)
         if not self.enabled or not pages:
             return IndexPlan()
@@ -143,15 +145,13 @@ class SearchIndexer:
         bundle = out_dir / BUNDLE_DIR
         previous = bundle_fingerprint(bundle)
         known = _load_fingerprints(cache_dir, previous) if previous else {}
-        contents = {path: _text(rendered[path]) for path in pages if path in rendered}
-        pages_fps = {path: indexed_fingerprint(contents[path]) if path in contents
-                     else known.get(path) or _fingerprint_file(out_dir / path)
-                     for path in pages}
+        pages_fps = {path: rendered.get(path) or known.get(path)
+                     or _fingerprint_file(out_dir / path) for path in pages}
         current = self._site_fingerprint(pages_fps)
         if cache_dir is not None:
             _save_fingerprints(cache_dir, current, pages_fps)
         log.debug("search: fingerprinted %d pages (%d rendered) in %.3f s", len(pages),
-                  len(contents), time.perf_counter() - began)
+                  len(rendered), time.perf_counter() - began)
         if current == previous:
             log.debug("search: the indexed text did not change; the index is kept")
             return IndexPlan() if in_place else IndexPlan(generate=_carry(bundle))
@@ -318,6 +318,12 @@ def indexed_fingerprint(html: str) -> str:
         parts.append(body.html or "")
     return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"),
                            digest_size=16).hexdigest()
+
+
+def page_fingerprint(content: str | bytes) -> str:
+    """:func:`indexed_fingerprint` of a rendered page, as the build takes it on the page's way
+    to the writer (in the worker that rendered it)."""
+    return indexed_fingerprint(_text(content))
 
 
 def bundle_fingerprint(bundle: Path) -> str | None:

@@ -1,12 +1,16 @@
 """Stage 6: the only code that writes under the output folder.
 
-A full build is written into a temporary folder beside the output and swapped into place only
-when every file was written, so an interrupted write leaves the previous output exactly as it
-was, and files no longer produced disappear (the previous output of a big site is removed by
-a background process after the swap: deleting 18,000 files takes as long as writing them).
-An incremental build (:func:`update_site`) writes only the files whose bytes changed, each
-atomically, and removes the ones no longer produced.
-Both run only after every other stage succeeded, so a build with errors writes nothing. A folder
+A full build is written into a temporary folder beside the output (:class:`NewOutput`, page by
+page as they are rendered: a 20,000-note site's pages are not all held in memory) and swapped
+into place only when every file was written, so an interrupted write leaves the previous
+output exactly as it was, and files no longer produced disappear (the previous output of a big
+site is removed by a background process after the swap: deleting 18,000 files takes as long
+as writing them).
+An incremental build (:class:`UpdatedOutput`) writes only the files whose bytes changed, each
+beside its target under a temporary name, renames them all into place once every page
+rendered, and removes the ones no longer produced.
+Both swap in only after every other stage succeeded (a page that failed to render, or any
+other error, abandons what was written), so a build with errors changes nothing. A folder
 digestif did not create is never replaced. Given the output plan, the writer refuses any path
 the plan does not own.
 
@@ -24,7 +28,8 @@ import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,22 +91,161 @@ def write_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, P
 
     ``generated`` folders are made from the complete temporary folder just before the swap
     (the search index reads the written pages), so the new site goes live with them at once."""
-    problems = check_output_paths([*files, *copies], plan)
-    if problems:
-        raise BuildError(problems)
-    _refuse_foreign_folder(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out_dir.parent / f".digestif-tmp-{out_dir.name}-{os.getpid()}"
-    shutil.rmtree(temporary, ignore_errors=True)
-    _discard_leftovers(out_dir)
-    try:
-        total = _write_all(temporary, files, copies, token)
+    output = NewOutput(out_dir, [*files, *copies], plan)
+    with output.abandon_on_error():
+        for path, content in files.items():
+            output.write(path, content)
+        return output.finish(copies, generated, token)
+
+
+class Output:
+    """The files of one build, written as they are rendered (a page's bytes need not be kept
+    until the last page is done), where the live site cannot see them until :meth:`finish`;
+    :meth:`abandon` leaves the previous output exactly as it was.
+
+    :meth:`write` may run in a forked worker process: what it wrote is reported back with
+    :meth:`collect` there and :meth:`merge` here."""
+
+    def __init__(self, out_dir: Path, paths, plan: OutputPlan | None):
+        problems = check_output_paths(paths, plan)
+        if problems:
+            raise BuildError(problems)
+        self.out_dir = out_dir
+        self.paths = set(paths)
+        """Every path this output may write: checked once, before anything is written."""
+        self.written: dict[str, int] = {}
+        """Path -> bytes written (in this process, since the last :meth:`collect`)."""
+
+    def write(self, path: str, content: str | bytes) -> None:
+        self._check(path)
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        self.written[path] = self._put(path, data)
+
+    def _check(self, path: str) -> None:
+        if path not in self.paths:
+            raise BuildError([Problem(path, "is not among the paths checked for this build "
+                                      "(a bug in digestif; please report it)")])
+
+    def _put(self, path: str, data: bytes) -> int:
+        raise NotImplementedError
+
+    def collect(self) -> dict[str, int]:
+        """What this process wrote since the last call (a worker sends it to the parent)."""
+        written, self.written = self.written, {}
+        return written
+
+    def merge(self, written: dict[str, int]) -> None:
+        self.written.update(written)
+
+    def abandon(self) -> None:
+        raise NotImplementedError
+
+    @contextmanager
+    def abandon_on_error(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            self.abandon()
+            raise
+
+
+class NewOutput(Output):
+    """A whole new output, written into a temporary folder beside it and swapped in."""
+
+    def __init__(self, out_dir: Path, paths, plan: OutputPlan | None = None):
+        super().__init__(out_dir, paths, plan)
+        _refuse_foreign_folder(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.temporary = out_dir.parent / f".digestif-tmp-{out_dir.name}-{os.getpid()}"
+        shutil.rmtree(self.temporary, ignore_errors=True)
+        _discard_leftovers(out_dir)
+        self.temporary.mkdir(parents=True)
+        self._made: set[Path] = {self.temporary}
+
+    def _target(self, path: str) -> Path:
+        destination = self.temporary / path
+        if destination.parent not in self._made:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(destination.parent)
+        return destination
+
+    def _put(self, path: str, data: bytes) -> int:
+        self._target(path).write_bytes(data)
+        return len(data)
+
+    def finish(self, copies: dict[str, Path], generated: Generated | None = None,
+               token: str = "") -> WriteResult:
+        """Copy ``copies`` in, make the ``generated`` folders from the complete site, and swap
+        it in place of the previous output."""
+        try:
+            for path, source in copies.items():
+                self._check(path)
+                # copy2 keeps the modification time, which is how update_site spots changed
+                # copies.
+                self.written[path] = shutil.copy2(source, self._target(path)).stat().st_size
+            (self.temporary / MARKER_FILE).write_text(
+                MARKER_TEXT + (f"build {token}\n" if token else ""), encoding="utf-8")
+            for name, generate in (generated or {}).items():
+                prepare_generated(self.temporary, name, generate)()
+            _swap(self.temporary, self.out_dir, len(self.written))
+        finally:
+            shutil.rmtree(self.temporary, ignore_errors=True)
+        return WriteResult(len(self.written), sum(self.written.values()))
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.temporary, ignore_errors=True)
+
+
+class UpdatedOutput(Output):
+    """The previous output brought up to date in place: a file whose bytes changed is written
+    beside its target under a temporary name, and all are renamed over their targets only in
+    :meth:`finish`."""
+
+    def __init__(self, out_dir: Path, paths, plan: OutputPlan | None = None):
+        super().__init__(out_dir, paths, plan)
+        self.suffix = f".digestif-{os.getpid()}-{secrets.token_hex(4)}"
+
+    def _partial(self, path: str) -> Path:
+        target = self.out_dir / path
+        return target.with_name(f".{target.name}{self.suffix}")
+
+    def _put(self, path: str, data: bytes) -> int:
+        target = self.out_dir / path
+        try:
+            if target.stat().st_size == len(data) and target.read_bytes() == data:
+                return -1  # the same bytes: nothing to replace
+        except OSError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        self._partial(path).write_bytes(data)
+        return len(data)
+
+    def finish(self, copies: dict[str, Path], kept: set[str], previous: set[str],
+               generated: Generated | None = None) -> WriteResult:
+        """Rename the changed files into place, copy the changed ``copies``, leave ``kept``
+        alone, and remove what the previous build wrote (``previous``) that is no longer
+        produced."""
+        for path in [*copies, *kept]:
+            self._check(path)
+        changed = {path: size for path, size in self.written.items() if size >= 0}
+        for path in changed:
+            os.replace(self._partial(path), self.out_dir / path)
+        for path, source in copies.items():
+            if _copy_if_changed(source, self.out_dir / path):
+                changed[path] = source.stat().st_size
+        for path in previous - self.written.keys() - copies.keys() - kept:
+            _remove(self.out_dir, path)
         for name, generate in (generated or {}).items():
-            prepare_generated(temporary, name, generate)()
-        _swap(temporary, out_dir, len(files) + len(copies))
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
-    return WriteResult(len(files) + len(copies), total)
+            prepare_generated(self.out_dir, name, generate)()
+        return WriteResult(len(changed), sum(changed.values()))
+
+    def abandon(self) -> None:
+        """Remove every temporary file, and the folders made for pages that are new."""
+        for path in self.paths:
+            partial = self._partial(path)
+            if partial.parent.is_dir():
+                partial.unlink(missing_ok=True)
+                if not (self.out_dir / path).exists():
+                    _remove(self.out_dir, path)
 
 
 def prepare_generated(out_dir: Path, name: str, generate: Generate) -> Callable[[], None]:
@@ -153,22 +297,11 @@ def update_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, 
     ``files`` are written when their bytes differ from what is there, ``copies`` when size or
     modification time differ, ``kept`` pages are left alone, and whatever the previous build
     wrote (``previous``) that is no longer produced is removed."""
-    problems = check_output_paths([*files, *copies, *kept], plan)
-    if problems:
-        raise BuildError(problems)
-    written = total = 0
-    for path, content in files.items():
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        if _replace_if_changed(out_dir / path, data):
-            written, total = written + 1, total + len(data)
-    for path, source in copies.items():
-        if _copy_if_changed(source, out_dir / path):
-            written, total = written + 1, total + source.stat().st_size
-    for path in previous - files.keys() - copies.keys() - kept:
-        _remove(out_dir, path)
-    for name, generate in (generated or {}).items():
-        prepare_generated(out_dir, name, generate)()
-    return WriteResult(written, total)
+    output = UpdatedOutput(out_dir, [*files, *copies, *kept], plan)
+    with output.abandon_on_error():
+        for path, content in files.items():
+            output.write(path, content)
+        return output.finish(copies, kept, previous, generated)
 
 
 def output_token(out_dir: Path) -> str:
@@ -178,18 +311,6 @@ def output_token(out_dir: Path) -> str:
     except OSError:
         return ""
     return text.rpartition("build ")[2].strip() if "build " in text else ""
-
-
-def _replace_if_changed(target: Path, data: bytes) -> bool:
-    try:
-        if target.stat().st_size == len(data) and target.read_bytes() == data:
-            return False
-    except OSError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.digestif-{os.getpid()}")
-    partial.write_bytes(data)
-    os.replace(partial, target)
-    return True
 
 
 def _copy_if_changed(source: Path, target: Path) -> bool:
@@ -216,31 +337,6 @@ def _remove(root: Path, path: str) -> None:
         except OSError:
             break
         folder = folder.parent
-
-
-def _write_all(root: Path, files: dict[str, str | bytes], copies: dict[str, Path],
-               token: str = "") -> int:
-    root.mkdir(parents=True)
-    made: set[Path] = {root}
-    total = 0
-
-    def target(path: str) -> Path:
-        destination = root / path
-        if destination.parent not in made:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            made.add(destination.parent)
-        return destination
-
-    for path, source in copies.items():
-        # copy2 keeps the modification time, which is how update_site spots changed copies.
-        total += shutil.copy2(source, target(path)).stat().st_size
-    for path, content in files.items():
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        target(path).write_bytes(data)
-        total += len(data)
-    (root / MARKER_FILE).write_text(MARKER_TEXT + (f"build {token}\n" if token else ""),
-                                    encoding="utf-8")
-    return total
 
 
 def _swap(new: Path, out_dir: Path, files: int = 0) -> None:

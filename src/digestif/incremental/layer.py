@@ -66,6 +66,10 @@ log = logging.getLogger(__name__)
 # Files modified this close to when their hash was recorded may have changed again within the
 # file system's time resolution (a second or two on some), so they are read anyway.
 RACY_NS = 2_000_000_000
+# A build rendering this many notes' Markdown puts each body's HTML in the body store as it is
+# made, in batches of STORE_BATCH, instead of holding them all (0.8 GB at 20,000 notes).
+STORE_EARLY_NOTES = 500
+STORE_BATCH = 256
 
 
 @dataclass
@@ -99,6 +103,10 @@ class StoredBody:
 
     def __getattr__(self, name: str):  # fields added to RenderedBody later
         return getattr(self._body, name)
+
+    def forget(self) -> None:
+        """Drop the HTML read from the store (read again if asked for)."""
+        self._html = None
 
     @property
     def html(self) -> str:
@@ -219,12 +227,55 @@ class Incremental:
         """Bodies of every note, rendering (with ``render_all``) only those not cached."""
         entries = self.state.notes
         missing = [n for n in notes if entries[n.source].body is None]
-        for note, body in zip(missing, render_all(missing), strict=True):
-            entries[note.source].body = body
+        store = self._early_store(len(missing))
+        if store is None or not self._store_as_made(store, missing, render_all(missing)):
+            for note, body in zip(missing, render_all(missing), strict=True):
+                entries[note.source].body = body
         return {n.source: self._body(entries[n.source]) for n in notes}
 
+    def _early_store(self, rendering: int) -> BodyStore | None:
+        """Where a build rendering many notes puts their HTML as it comes (None: kept in
+        memory): the body store the cache saves them to anyway."""
+        if not self.use_cache or rendering < STORE_EARLY_NOTES:
+            return None
+        from .store import BodyStore, cache_path
+        if self.state.store is None:
+            self.state.store = BodyStore(cache_path(self.config.site_dir, self.state.settings,
+                                                    "sqlite"))
+        return self.state.store
+
+    def _store_as_made(self, store: BodyStore, notes: list[Note], bodies: Iterable) -> bool:
+        """Put each body's HTML in the store as it comes and drop it here (pages read it back
+        one at a time), committed once at the end (a commit waits for the disk). False when
+        the store cannot be written: the notes are then rendered again, kept in memory."""
+        import sqlite3
+        entries = self.state.notes
+        batch: list[CachedNote] = []
+        try:
+            for note, body in zip(notes, bodies, strict=True):
+                entries[note.source].body = body
+                batch.append(entries[note.source])
+                if len(batch) >= STORE_BATCH or note is notes[-1]:
+                    store.add(batch)
+                    for entry in batch:
+                        entry.body = dataclasses.replace(entry.body, html="")
+                        entry.stored = True  # the cache's save gives the store a generation
+                    batch = []
+            store.commit()  # before forked page workers read it
+            return True
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("the build cache's body store cannot be written (%s); rendering the "
+                        "notes again, in memory", exc)
+            close = getattr(bodies, "close", None)
+            if close is not None:
+                close()  # the Markdown workers of this attempt
+            for note in notes:
+                entries[note.source].body, entries[note.source].stored = None, False
+            return False
+
     def _body(self, entry: CachedNote) -> RenderedBody:
-        if not entry.detached:
+        # Stored early (above): the HTML is in the store only ("" too for an empty note).
+        if not entry.detached and not (entry.stored and not entry.body.html):
             return entry.body
         return StoredBody(entry.body, self.state.store, entry.note)
 
