@@ -95,6 +95,45 @@ def test_lexers_are_looked_up_once_per_language():
     assert first is again
 
 
+# Code that walks a lexer through many of its states: strings over lines, f-strings, nested
+# brackets, decorators, escapes, characters no rule matches (Error tokens), unclosed strings.
+LEXER_CASES = {
+    "python": 'import os\n@dec(1)\nclass A(B):\n    """doc\n    more"""\n    def f(self, *a):'
+              '\n        return f"{a!r:>{w}} {{x}}" + rb\'\\x00\' + 0x1F + 1e-3j  # c\n'
+              '    s = \'unclosed\n$ ? `\n',
+    "javascript": "const re = /a+b/g; let t = `x ${y + `z`}`; // c\n/* d */ a?.b ?? c\n\u00e9",
+    "bash": "for f in *.md; do echo \"$f ${f%.md}\" | grep -E '^a' <<EOF\nhi\nEOF\ndone",
+    "html": '<!DOCTYPE html><p class="a">x &amp; <script>var a = "<b>";</script><style>p{}</style>',
+    "c": "#include <stdio.h>\nint main(void) { char *s = \"a\\n\"; return s[0] ? 1 : 0; } /* x",
+    "json": '{"a": [1, 2.5e3, true, null], "b": {"c": "d\\u0041"}, bad}',
+    "yaml": "key: value\nlist:\n  - a\n  - {b: c}\ntext: |\n  multi\n  line\n",
+    "sql": "SELECT a, COUNT(*) FROM t WHERE b = 'x''y' GROUP BY a; -- c",
+    "rust": 'fn main() { let x: Vec<i32> = vec![1]; println!("{:?}", x); r#"raw"#; }',
+    "latex": "\\begin{align} a &= \\frac{1}{2} \\\\ b \\end{align} % c",
+}
+
+
+@pytest.mark.parametrize("language", sorted(LEXER_CASES))
+def test_quick_lexers_find_pygments_own_tokens(language):
+    from pygments.lexers import get_lexer_by_name
+    text = LEXER_CASES[language]
+    quick = code_highlight.quick(get_lexer_by_name(language, stripnl=True))
+    plain = get_lexer_by_name(language, stripnl=True)
+    for sample in (text, text * 3, text[: len(text) // 2], text.replace("\n", "\r\n")):
+        assert list(quick.get_tokens(sample)) == list(plain.get_tokens(sample))
+
+
+def test_a_state_whose_rules_refer_to_their_own_groups_keeps_pygments_loop():
+    from pygments.lexers import get_lexer_by_name
+    for language in ("python", "javascript", "bash", "html", "sql", "rust", "latex"):
+        assert "get_tokens_unprocessed" in vars(
+            code_highlight.quick(get_lexer_by_name(language))), language  # plain RegexLexers
+    lexer = code_highlight.quick(get_lexer_by_name("bash"))  # heredocs: <<(\w+) … \1
+    joined = code_highlight._joined[type(lexer)]
+    joined = [joined[state] for state in type(lexer)._tokens]
+    assert None in joined and any(rules is not None for rules in joined)
+
+
 # The dialect's list test, as the one multiline regex it replaces wrote it.
 LIST_UNDER_TEXT = re.compile(r"^[^\s<|>#$\\*+-].*\n(?:[-*+]|1[.)]) ", re.M)
 LINE_PIECES = ["\n", "\n", "- ", "* ", "+ ", "1. ", "1) ", "2. ", " ", "  ", "    ", "text",

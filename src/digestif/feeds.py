@@ -19,18 +19,26 @@ from .feed_entry import entry_header
 from .i18n import Translations
 from .model import NoteView, Site, Term
 
-_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+# Without a leading \b: the regex engine then skips to the next "h" or "s" in C instead of
+# trying the boundary at every character of the body (most of the time this took).
+_URL_ATTRIBUTE = re.compile(r'(href|src)="([^"]*)"')
 
 
 def absolute_links(html: str, page_url: str) -> str:
-    """Resolve every href/src in ``html`` against the page's absolute URL."""
-    def replace(match: re.Match) -> str:
-        value = match.group(2)
-        if urlsplit(value).scheme:
-            return match.group(0)
-        return f'{match.group(1)}="{urljoin(page_url, value)}"'
-
-    return _URL_ATTRIBUTE.sub(replace, html)
+    """Resolve every href/src in ``html`` against the page's absolute URL: an attribute whose
+    name is or ends in one after a non-word character (``data-src`` too, not ``xhref``)."""
+    parts, kept, pos = [], 0, 0
+    while (found := _URL_ATTRIBUTE.search(html, pos)) is not None:
+        start = found.start()
+        if start and (html[start - 1].isalnum() or html[start - 1] == "_"):
+            pos = start + 1  # inside a word (xhref=): look again from the next character
+            continue
+        value = found.group(2)
+        if not urlsplit(value).scheme:
+            parts += (html[kept:start], found.group(1), '="', urljoin(page_url, value), '"')
+            kept = found.end()
+        pos = found.end()
+    return "".join(parts) + html[kept:] if parts else html
 
 
 @dataclass(frozen=True)

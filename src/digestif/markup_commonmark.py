@@ -23,6 +23,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 from pymdownx.highlight import BlockHtmlFormatter
 
+from .code_highlight import quick
 from .config import MarkdownConfig
 from .dialect import _KRAMDOWN_TOC, diagram_fence
 from .liquid import LiquidPreprocessor
@@ -160,7 +161,7 @@ class CommonmarkRenderer:
         lexer = self.lexers.get(language)
         if lexer is None:
             try:
-                lexer = get_lexer_by_name(language, stripnl=True)
+                lexer = quick(get_lexer_by_name(language, stripnl=True))
             except ClassNotFound:
                 lexer = self._lexer("text")
             self.lexers[language] = lexer

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from . import excerpts, i18n, sharing, standalone
 from .config import DigestConfig
 from .errors import BuildError, Problem
+from .fragment_reads import Reads, template_reads
 from .model import NoteView, Site, Term
 from .scholarly import Scholarly
 from .theme import THEME_DIR
@@ -171,8 +172,13 @@ class Tracker:
         return _NOTHING
 
     def fragment(self, key: tuple, note: object, make: Callable[[object], str]) -> str:
-        """The partial ``key`` names for ``note``; ``make(note)`` renders it."""
-        return make(note)
+        """The partial ``key`` names for ``note``; ``make(note)`` renders it (once per key and
+        note: the model's notes live as long as the build)."""
+        made = self.__dict__.setdefault("_fragments", {})
+        full_key = (*key, id(note))
+        if full_key not in made:
+            made[full_key] = make(note)
+        return made[full_key]
 
     def collect(self) -> object:
         """What a worker process learned, to send back to the parent."""
@@ -212,6 +218,8 @@ class Pages:
     def merge(self, collected: object) -> None:
         self.pages.update(collected)
 
+
+_UNREAD = object()
 
 # Below this many pages to render, forking workers costs more than it saves.
 PARALLEL_PAGES = 400
@@ -265,6 +273,7 @@ class PageRenderer:
                            url=site.url_for)
         env.globals["scholarly"] = self.tracker.wrap(self.scholarly)  # citations, BibTeX
         env.globals["fragment"] = self.fragment
+        self._fragment_reads: dict[str, Reads | None] = {}
 
     def asset_url(self, name: str) -> str:
         return self.site.url_for(f"assets/{name}")
@@ -284,15 +293,41 @@ class PageRenderer:
 
     @jinja2.pass_context
     def fragment(self, context: jinja2.runtime.Context, template: str, note: NoteView) -> Markup:
-        """``{{ fragment("_digest_entry.html", note) }}``: the partial rendered for one note.
-        The incremental layer reuses it from the last build while nothing it read changed, so
-        pages listing every note cost little when one note changes."""
-        page = context["page"]
+        """``{{ fragment("_note_item.html", note) }}``: the partial rendered for one note, once
+        for every page that shows it the same way (a list entry is on the home page and on each
+        of its note's term pages). The incremental layer also reuses it from the last build
+        while nothing it read changed, so pages listing every note cost little when one note
+        changes."""
         variables = context.get_all()
 
         def make(tracked_note: object) -> str:
             return self.env.get_template(template).render({**variables, "note": tracked_note})
-        return Markup(self.tracker.fragment((template, page.kind, page.lang), note, make))
+        key = self._fragment_key(template, variables)
+        if key is None:  # it reads what differs from page to page: rendered here, as inline
+            return Markup(make(note))
+        return Markup(self.tracker.fragment(key, note, make))
+
+    def _fragment_key(self, template: str, variables: dict) -> tuple | None:
+        """What the partial's text depends on besides the note: the ``page.X`` it reads
+        (fragment_reads.py); None when it reads more of the page than that."""
+        reads = self._fragment_reads.get(template, _UNREAD)
+        if reads is _UNREAD:
+            reads = self._fragment_reads[template] = template_reads(self.env, template)
+        if reads is None or reads.page_fields is None:
+            return None
+        globals_ = self.env.globals
+        for name in reads.names:
+            if name in variables and name not in ("note", "page") and \
+                    variables[name] is not globals_.get(name, _UNREAD):
+                return None  # a variable of this page (term, pagination), not the site's
+        page = variables.get("page")
+        key = (template, *[(name, getattr(page, name, None)) for name in
+                           sorted(reads.page_fields)]) if "page" in reads.names else (template,)
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
 
     def render_all(self, jobs: list[PageJob], sink: Pages) -> None:
         """Render ``jobs`` into ``sink``; raises BuildError with every template problem."""

@@ -437,14 +437,19 @@ class Recorder(Tracker):
         view = unwrap(note)
         full_key = (*key, view.note.source)
         args = ""  # the key says what it was asked to show: template, page kind, language, note
-        entry = self.fragments.get(full_key) or self.previous_fragments.get(full_key)
-        if not self.fresh(entry, args):
-            with self.reading() as inputs:
-                text = make(self.wrap(view))
-            entry = self.record(args, inputs, text)
-        elif self._reading is not None:
+        # One made or checked by this build is right as it is: checking it again would make a
+        # cold build compute every note's facts (Facts.changed) at the first shared list entry.
+        entry = self.fragments.get(full_key)
+        if entry is None:
+            entry = self.previous_fragments.get(full_key)
+            if not self.fresh(entry, args):
+                with self.reading() as inputs:
+                    text = make(self.wrap(view))
+                self.fragments[full_key] = self.record(args, inputs, text)
+                return text
+            self.fragments[full_key] = entry
+        if self._reading is not None:
             self._reading.update(entry.inputs)
-        self.fragments[full_key] = entry
         return entry.text
 
     def collect(self) -> object:
