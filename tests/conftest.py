@@ -107,6 +107,16 @@ def comparable_output(folder: Path) -> dict[str, object]:
     return kept
 
 
+def cold_build_output(site: Path, tmp_path: Path) -> dict[str, object]:
+    """What a cold build (no cache) of a copy of ``site`` produces, for comparing an
+    incremental build with it."""
+    from digestif.incremental import CACHE_DIR
+    copy = tmp_path / "cold"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("_site", CACHE_DIR))
+    build(copy, BuildOptions(use_cache=False))
+    return comparable_output(copy / "_site")
+
+
 @pytest.fixture
 def site_copy(tmp_path):
     """``site_copy("minimal")`` -> path of a fresh copy of that sample site."""

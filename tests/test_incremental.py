@@ -13,18 +13,10 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from conftest import comparable_output, parse_html, snapshot, write_note
+from conftest import cold_build_output, comparable_output, parse_html, snapshot, write_note
 from digestif.build import BuildOptions, build
 from digestif.errors import BuildError
 from digestif.incremental import CACHE_DIR
-
-
-def full_build_of(site, tmp_path):
-    """What a cold build of the same site produces, for comparison."""
-    copy = tmp_path / "cold"
-    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("_site", CACHE_DIR))
-    build(copy, BuildOptions(use_cache=False))
-    return comparable_output(copy / "_site")
 
 
 def mtimes(folder):
@@ -65,7 +57,7 @@ def test_editing_a_title_updates_every_page_and_feed_that_shows_it(built, tmp_pa
                              "categories/systems/index.html") if after[p] == before[p]]
     assert untouched == ["papers/lora/index.html", "tags/lora/index.html",
                          "categories/systems/index.html"]
-    assert comparable_output(out) == full_build_of(site, tmp_path)
+    assert comparable_output(out) == cold_build_output(site, tmp_path)
 
 
 def test_adding_and_removing_notes_matches_a_full_build(built, tmp_path):
@@ -77,7 +69,7 @@ def test_adding_and_removing_notes_matches_a_full_build(built, tmp_path):
     out = site / "_site"
     assert (out / "papers" / "new" / "index.html").is_file()
     assert not (out / "papers" / "qlora").exists()
-    assert comparable_output(out) == full_build_of(site, tmp_path)
+    assert comparable_output(out) == cold_build_output(site, tmp_path)
 
 
 def test_a_template_change_rerenders_the_pages_that_use_it(built):
@@ -111,7 +103,7 @@ def test_a_broken_cache_of_note_bodies_means_a_full_write(built, tmp_path):
     lora = site / "content" / "papers" / "lora.md"
     lora.write_text(lora.read_text().replace("LoRA: Low-Rank", "LoRA: Lower-Rank"))
     build(site)
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_a_failed_incremental_build_changes_nothing(built):
@@ -183,7 +175,7 @@ def test_a_body_store_that_lost_a_note_means_a_full_build(built, tmp_path, caplo
         db.execute("DELETE FROM bodies WHERE key LIKE 'content/papers/qlora.md%'")
     build(site)
     assert "the build cache was incomplete" in caplog.text
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_a_settings_change_whose_build_failed_still_gets_a_full_write(built, tmp_path):
@@ -199,7 +191,7 @@ def test_a_settings_change_whose_build_failed_still_gets_a_full_write(built, tmp
     (site / "templates" / "note.html").unlink()
     build(site, cache=first.cache)
     assert not (site / "_site" / "pagefind").exists()
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 # --- templates that read other notes through `site` -------------------------------------------
@@ -239,7 +231,7 @@ def test_a_sidebar_of_latest_notes_updates_on_every_page_when_one_is_edited(site
     for page in ("papers/lora/index.html", "papers/qlora/index.html"):
         aside = parse_html(site / "_site" / page).find(".//aside[@id='latest']")
         assert aside[0].text == "Renamed In The Sidebar", page
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_a_page_listing_notes_through_site_categories_updates_on_edit(site_copy, tmp_path):
@@ -251,7 +243,7 @@ def test_a_page_listing_notes_through_site_categories_updates_on_edit(site_copy,
     items = ["".join(li.itertext()) for li in
              parse_html(site / "_site" / "404.html").find(".//ul[@id='everything']")]
     assert any("LoRA: Listed Low-Rank" in item for item in items)
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_a_settings_change_matches_a_full_build(built, tmp_path):
@@ -260,7 +252,7 @@ def test_a_settings_change_matches_a_full_build(built, tmp_path):
     toml.write_text(toml.read_text().replace('title = "Paper Bites"', 'title = "Bites"'))
     build(site)
     assert parse_html(site / "_site" / "index.html").find(".//title").text == "Bites"
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_deleting_a_note_a_template_and_a_static_file_matches_a_full_build(site_copy,
@@ -277,7 +269,7 @@ def test_deleting_a_note_a_template_and_a_static_file_matches_a_full_build(site_
     out = site / "_site"
     assert not (out / "papers" / "qlora").exists() and not (out / "extra.txt").exists()
     assert parse_html(out / "papers" / "lora" / "index.html").find(".//aside") is None
-    assert comparable_output(out) == full_build_of(site, tmp_path)
+    assert comparable_output(out) == cold_build_output(site, tmp_path)
 
 
 def test_an_edit_renders_only_the_pages_that_read_the_note(built):
@@ -342,7 +334,7 @@ def test_pages_rendered_on_several_cores_still_update_on_the_next_edit(site_copy
     build(site)
     retitle(site, "lora.md", "LoRA: Low-Rank", "LoRA: Forked Low-Rank")
     build(site)
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
     with_templates(site, note=LATEST_SIDEBAR.replace('id="latest"', 'id="newest"'))
     build(site)
     assert parse_html(site / "_site" / "papers" / "lora" / "index.html").find(
@@ -356,7 +348,7 @@ def test_a_note_deleted_after_builds_that_kept_its_page_disappears(built, tmp_pa
     (site / "content" / "papers" / "pft-sr.md").unlink()
     build(site)
     assert not (site / "_site" / "papers" / "pft-sr").exists()
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_templates_compare_and_look_up_notes_as_before(site_copy):
@@ -383,13 +375,13 @@ def test_a_translation_override_and_a_new_menu_page_update_every_page(built, tmp
     build(site)
     nav = [a.text for a in parse_html(site / "_site" / "index.html").iter("a")]
     assert "All papers" in nav
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path / "words")
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path / "words")
     write_note(site, "pages/colophon.md", "---\ntitle: Colophon\nmenu: 1\n---\nMade by hand.\n")
     build(site)
     for page in ("index.html", "digest/index.html"):
         links = [a.text for a in parse_html(site / "_site" / page).iter("a")]
         assert "Colophon" in links, page
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path / "menu")
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path / "menu")
 
 
 # --- the cache file grows with what changed, not with the site ------------------------------
@@ -457,7 +449,7 @@ def test_edits_deletions_and_additions_through_deltas_match_cold_builds(tmp_path
         step()
         build(site)
         out = site / "_site"
-        assert comparable_output(out) == full_build_of(site, tmp_path / str(number)), number
+        assert comparable_output(out) == cold_build_output(site, tmp_path / str(number)), number
     assert not (out / "papers" / "n012").exists()
     assert "Brand New" in "".join(parse_html(out / "categories" / "group-1" / "index.html")
                                   .itertext())
@@ -480,7 +472,7 @@ def test_a_delta_of_another_base_is_not_applied(tmp_path):
         .write_bytes(stale_delta)
     note.write_text(note.read_text() + "\nAnd again.\n")
     build(site)
-    assert comparable_output(site / "_site") == full_build_of(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 @pytest.mark.parametrize("cores", [1, 2])

@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import shutil
-
-from conftest import comparable_output, parse_html, write_note
+from conftest import cold_build_output, comparable_output, parse_html, write_note
 from digestif.build import BuildOptions, build
-from digestif.incremental import CACHE_DIR
 
 BODY = ("It opens with a first paragraph that the lists show as its summary.\n\n"
         "## Method\n\nThe method has a last paragraph, which no list shows.\n")
@@ -35,11 +32,6 @@ def rendered_after(site, edit):
     return {page for page, why in result.explanations.items() if why}
 
 
-def cold_output(site, tmp_path):
-    copy = tmp_path / "cold"
-    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("_site", CACHE_DIR))
-    build(copy, BuildOptions(use_cache=False))
-    return comparable_output(copy / "_site")
 
 
 def test_a_sentence_added_to_the_last_paragraph_renders_the_page_and_feeds_not_lists(tmp_path):
@@ -52,7 +44,7 @@ def test_a_sentence_added_to_the_last_paragraph_renders_the_page_and_feeds_not_l
         assert listing not in rendered, f"{listing} shows nothing of the body"
     page = "".join(parse_html(site / "_site" / "papers" / "n0" / "index.html").itertext())
     assert "One more sentence." in page
-    assert comparable_output(site / "_site") == cold_output(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_a_title_edit_renders_the_lists_showing_the_note(tmp_path):
@@ -62,7 +54,7 @@ def test_a_title_edit_renders_the_lists_showing_the_note(tmp_path):
     assert {"index.html", "tags/alpha/index.html", "papers/n0/index.html"} <= rendered
     home = "".join(parse_html(site / "_site" / "index.html").itertext())
     assert "Note Zero" in home
-    assert comparable_output(site / "_site") == cold_output(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_an_edit_of_the_first_paragraph_renders_the_lists_showing_it_as_summary(tmp_path):
@@ -72,7 +64,7 @@ def test_an_edit_of_the_first_paragraph_renders_the_lists_showing_it_as_summary(
     assert {"index.html", "tags/alpha/index.html", "papers/n0/index.html"} <= rendered
     home = "".join(parse_html(site / "_site" / "index.html").itertext())
     assert "It now opens with a first paragraph" in home
-    assert comparable_output(site / "_site") == cold_output(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_a_template_reading_the_file_hash_of_listed_notes_renders_on_a_body_edit(tmp_path):
@@ -85,7 +77,7 @@ def test_a_template_reading_the_file_hash_of_listed_notes_renders_on_a_body_edit
     rendered = rendered_after(site, lambda text: text + "\nAppended.\n")
     assert "index.html" in rendered, "the home page shows the file's hash"
     assert "tags/alpha/index.html" not in rendered
-    assert comparable_output(site / "_site") == cold_output(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_an_edit_of_another_note_keeps_the_diagram_scripts(tmp_path):
@@ -96,7 +88,7 @@ def test_an_edit_of_another_note_keeps_the_diagram_scripts(tmp_path):
                "```mermaid\ngraph TD; A-->B\n```\n")
     rendered_after(site, lambda text: text + "\nAppended.\n")
     assert (site / "_site" / "assets" / "diagrams.js").is_file()
-    assert comparable_output(site / "_site") == cold_output(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)
 
 
 def test_a_page_rendered_again_shows_the_markdown_of_a_note_read_from_the_cache(tmp_path):
@@ -113,4 +105,4 @@ def test_a_page_rendered_again_shows_the_markdown_of_a_note_read_from_the_cache(
     build(site)  # from the cache file, as a new command would
     page = parse_html(site / "_site" / "papers" / "n1" / "index.html")
     assert "no list shows." in "".join(page.find(".//pre").itertext())
-    assert comparable_output(site / "_site") == cold_output(site, tmp_path)
+    assert comparable_output(site / "_site") == cold_build_output(site, tmp_path)

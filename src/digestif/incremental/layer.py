@@ -362,12 +362,18 @@ class Incremental:
                    explain: bool) -> tuple[list, set[str]]:
         """(jobs to render, paths whose output is still right)."""
         if self.patched is not None:
-            return self._stale_by_readers(recorder, jobs, explain)
+            return self._stale_by_readers(recorder, jobs, args_of, explain)
+        return self._split(recorder, jobs, args_of, explain,
+                           lambda job, record: recorder.fresh(record, args_of(job)))
+
+    def _split(self, recorder: Recorder, jobs: list, args_of: Callable[[object], str],
+               explain: bool, fresh: Callable[[object, PageRecord | None], bool]
+               ) -> tuple[list, set[str]]:
+        """(jobs to render, paths kept): a kept job's record carries over to this build."""
         previous, kept, stale = self.previous_records(), set(), []
         for job in jobs:
             record = previous.get(job.path)
-            args = args_of(job)
-            if recorder.fresh(record, args):
+            if fresh(job, record):
                 recorder.records[job.path] = record
                 kept.add(job.path)
                 if explain:
@@ -375,10 +381,11 @@ class Incremental:
                 continue
             stale.append(job)
             if explain:
-                self.explanations[job.path] = self._why(recorder, record, args)
+                self.explanations[job.path] = self._why(recorder, record, args_of(job))
         return stale, kept
 
-    def _stale_by_readers(self, recorder: Recorder, jobs: list, explain: bool
+    def _stale_by_readers(self, recorder: Recorder, jobs: list,
+                          args_of: Callable[[object], str], explain: bool
                           ) -> tuple[list, set[str]]:
         """:meth:`stale_jobs` for a patched model: the jobs are the last build's (their
         arguments unchanged), and the stale ones are those that read an input that changed."""
@@ -392,20 +399,8 @@ class Incremental:
         readers = live.readers.of(recorder.changed)
         # A patched note's page: its arguments (title, description) may be what changed.
         readers.update(view.path for view in live.site.notes if view.note.source in self.patched)
-        kept, stale = set(), []
-        for job in jobs:
-            record = previous.get(job.path)
-            if record is not None and job.path not in readers:
-                recorder.records[job.path] = record
-                kept.add(job.path)
-                if explain:
-                    self.explanations[job.path] = []
-                continue
-            stale.append(job)
-            if explain:
-                args = page_args(job) if hasattr(job, "context") else feed_args(job)
-                self.explanations[job.path] = self._why(recorder, record, args)
-        return stale, kept
+        return self._split(recorder, jobs, args_of, explain,
+                           lambda job, record: record is not None and job.path not in readers)
 
     def _may_change(self, previous: dict[Input, str]) -> set[Input]:
         """The inputs a patched model can have changed: the patched notes', those that name
