@@ -141,7 +141,8 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: I
         sources = layer.sources(find_notes(config.content_path, config.site_dir, problems),
                                 problems)
     now = datetime.now(UTC)
-    unchanged = layer.unchanged(_inputs_key(config, options, sources),
+    frame = _frame_key(config, options)
+    unchanged = layer.unchanged(_inputs_key(frame, sources),
                                 output_token(config.output_path), problems)
     # A note left out for its date is published by the first build after that date.
     if unchanged and not schedule.release_due(layer.state.left_out, now):
@@ -162,7 +163,6 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: I
     # so that URL clashes among the others are reported in the same run.
     first_problem = len(problems.items)
     with _stage("model"):
-        frame = _frame_key(config, options)
         live = layer.reuse_model(frame, notes, pages, bodies, problems) if layer.use_cache \
             else None
         if live is None:
@@ -178,14 +178,15 @@ def _build(config: SiteConfig, options: BuildOptions, console: Console, layer: I
             problems.extend(live.problems)
     problems.raise_if_errors(strict=options.strict)
     output = _open_output(config, plan, layer)
+    indexed = _indexed(plan)
     with output.abandon_on_error():  # a template error, or any other, leaves the old output
         with _stage("render"):
-            sink = _PageSink(output, _indexed(plan) if search.enabled else set())
+            sink = _PageSink(output, indexed if search.enabled else set())
             recorder = render_site(site, jobs, feeds, layer, sink, options.explain,
                                    theme_stylesheet=STYLESHEET not in copies)
         with _stage("write"):
-            written, index_later = _write(config, output, sink, copies, plan, layer, search,
-                                          options.search_later)
+            written, index_later = _write(config, output, sink, indexed, copies, plan, layer,
+                                          search, options.search_later)
     # Search warnings stay out of --strict: a missing Pagefind is the machine's, not the notes'.
     warnings = problems.warnings + search.warnings
     pages = sum(1 for job in jobs if job.path.endswith(".html"))
@@ -263,25 +264,19 @@ def _parallel_map(count: int) -> Iterator[Callable]:
         yield functools.partial(pool.map, chunksize=max(8, count // (workers * 8)))
 
 
-def _inputs_key(config: SiteConfig, options: BuildOptions, sources: list[Source]) -> str:
-    """Everything a build reads: settings, note bytes, templates, theme and static files."""
-    return fingerprint(config, options.drafts, options.future, options.strict,
-                       _site_files(config), [(s.file.source, s.digest) for s in sources])
-
-
 def _frame_key(config: SiteConfig, options: BuildOptions) -> str:
-    """Everything a build reads but the notes: when it is unchanged, an edit to a note can
-    only change what is made from that note."""
-    return fingerprint(config, options.drafts, options.future, options.strict,
-                       _site_files(config))
-
-
-def _site_files(config: SiteConfig) -> list[tuple[str, int, int]]:
-    """(path, size, modification time) of every template, theme and static file."""
+    """Everything a build reads but the notes: settings, templates, theme and static files.
+    When it is unchanged, an edit to a note can only change what is made from that note."""
     folders = (config.site_dir / "templates", config.site_dir / "static",
                config.site_dir / "i18n", THEME_DIR)
-    return [(str(p), (info := p.stat()).st_size, info.st_mtime_ns) for folder in folders
-            if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
+    files = [(str(p), (info := p.stat()).st_size, info.st_mtime_ns) for folder in folders
+             if folder.is_dir() for p in sorted(folder.rglob("*")) if p.is_file()]
+    return fingerprint(config, options.drafts, options.future, options.strict, files)
+
+
+def _inputs_key(frame: str, sources: list[Source]) -> str:
+    """Everything a build reads: the frame, and the bytes of every note."""
+    return fingerprint(frame, [(s.file.source, s.digest) for s in sources])
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -427,15 +422,15 @@ def _open_output(config: SiteConfig, plan: OutputPlan, layer: Incremental) -> Ou
     return NewOutput(config.output_path, plan.paths, plan)
 
 
-def _write(config: SiteConfig, output: Output, sink: _PageSink, copies: dict[str, Path],
-           plan: OutputPlan, layer: Incremental, search: SearchIndexer,
-           search_later: bool) -> tuple[WriteResult, SearchJob | None]:
+def _write(config: SiteConfig, output: Output, sink: _PageSink, indexed: set[str],
+           copies: dict[str, Path], plan: OutputPlan, layer: Incremental,
+           search: SearchIndexer, search_later: bool) -> tuple[WriteResult, SearchJob | None]:
     """Finish the output: copy the static files, then swap the new folder in or rename the
     changed files into place. The search index is built into a staging folder the writer
     hands out, and installed by the writer; when no indexed text changed, the bundle stays
     (in place) or is carried into the new folder."""
     in_place = isinstance(output, UpdatedOutput)
-    index = search.prepare(_indexed(plan), sink.fingerprints, config.output_path, in_place,
+    index = search.prepare(indexed, sink.fingerprints, config.output_path, in_place,
                            config.site_dir / CACHE_DIR if layer.use_cache else None)
     later = index.job if search_later and index.job is not None else None
     generated = {BUNDLE_DIR: index.generate} if index.generate and later is None else {}

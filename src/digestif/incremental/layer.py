@@ -336,8 +336,12 @@ class Incremental:
         # nothing never loads.
         from .record import Facts, Recorder
         values = self.state.input_values if self.can_update() else {}
-        return Recorder(Facts(site, env, scholarly, self._front_keys()), env,
-                        self.state.fragments, values)
+        recorder = Recorder(Facts(site, env, scholarly, self._front_keys()), env,
+                            self.state.fragments, values)
+        if self.patched is not None:  # only the inputs a patched model can change differ
+            self._live.sync_readers(self.previous_records())
+            recorder.compare_only(self._may_change(values))
+        return recorder
 
     def _front_keys(self) -> Callable[[Note], str]:
         """A note's front-matter key, kept with its parse: made once per edit of the file,
@@ -389,13 +393,7 @@ class Incremental:
                           ) -> tuple[list, set[str]]:
         """:meth:`stale_jobs` for a patched model: the jobs are the last build's (their
         arguments unchanged), and the stale ones are those that read an input that changed."""
-        from .record import Readers
-        live, previous = self._live, self.previous_records()
-        if recorder._may_change is None:  # the first call of the build (pages, then feeds)
-            if live.readers is None:
-                live.readers = Readers()
-            live.readers.sync(previous)
-            recorder.compare_only(self._may_change(recorder.previous_values))
+        live = self._live
         readers = live.readers.of(recorder.changed)
         # A patched note's page: its arguments (title, description) may be what changed.
         readers.update(view.path for view in live.site.notes if view.note.source in self.patched)

@@ -48,6 +48,14 @@ class LiveModel:
     def views(self) -> dict[str, NoteView]:
         return {view.note.source: view for view in self.site.notes}
 
+    def sync_readers(self, records: dict) -> Readers:
+        """The readers index, made on first use and brought up to date with ``records``."""
+        if self.readers is None:
+            from .record import Readers
+            self.readers = Readers()
+        self.readers.sync(records)
+        return self.readers
+
 
 def shape(note: Note, body: RenderedBody) -> str:
     """Everything about a note that the model, the page jobs, the feed specs and the plan
@@ -123,6 +131,4 @@ def index_readers(state) -> None:
     does it while it waits): on a big site the first index takes a few tenths of a second."""
     live = state.live
     if live is not None and live.readers is None:
-        from .record import Readers
-        live.readers = Readers()
-        live.readers.sync(state.pages)
+        live.sync_readers(state.pages)
