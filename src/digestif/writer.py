@@ -180,7 +180,7 @@ class NewOutput(Output):
         try:
             for path, source in copies.items():
                 self._check(path)
-                # copy2 keeps the modification time, which is how update_site spots changed
+                # copy2 keeps the modification time, which is how UpdatedOutput spots changed
                 # copies.
                 self.written[path] = shutil.copy2(source, self._target(path)).stat().st_size
             (self.temporary / MARKER_FILE).write_text(
@@ -287,21 +287,6 @@ def _refuse_foreign_folder(out_dir: Path) -> None:
                                   "refusing to replace it. Remove it or choose another --out")])
     if out_dir.exists() and not out_dir.is_dir():
         raise BuildError([Problem(str(out_dir), "is a file, not a folder; choose another --out")])
-
-
-def update_site(out_dir: Path, files: dict[str, str | bytes], copies: dict[str, Path],
-                kept: set[str], previous: set[str], plan: OutputPlan | None = None,
-                generated: Generated | None = None) -> WriteResult:
-    """Bring the output of the previous build up to date in place.
-
-    ``files`` are written when their bytes differ from what is there, ``copies`` when size or
-    modification time differ, ``kept`` pages are left alone, and whatever the previous build
-    wrote (``previous``) that is no longer produced is removed."""
-    output = UpdatedOutput(out_dir, [*files, *copies, *kept], plan)
-    with output.abandon_on_error():
-        for path, content in files.items():
-            output.write(path, content)
-        return output.finish(copies, kept, previous, generated)
 
 
 def output_token(out_dir: Path) -> str:
