@@ -159,6 +159,9 @@ class PageJob:
 class Tracker:
     """What rendering tells the incremental layer. This one tracks nothing: a plain render."""
 
+    def __init__(self) -> None:
+        self._made: dict[tuple, str] = {}
+
     def context(self, job: PageJob) -> dict:
         """The context the job's template is rendered with (the layer wraps it to record)."""
         return job.context
@@ -174,11 +177,10 @@ class Tracker:
     def fragment(self, key: tuple, note: object, make: Callable[[object], str]) -> str:
         """The partial ``key`` names for ``note``; ``make(note)`` renders it (once per key and
         note: the model's notes live as long as the build)."""
-        made = self.__dict__.setdefault("_fragments", {})
         full_key = (*key, id(note))
-        if full_key not in made:
-            made[full_key] = make(note)
-        return made[full_key]
+        if full_key not in self._made:
+            self._made[full_key] = make(note)
+        return self._made[full_key]
 
     def collect(self) -> object:
         """What a worker process learned, to send back to the parent."""

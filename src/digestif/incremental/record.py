@@ -336,6 +336,7 @@ class Recorder(Tracker):
     def __init__(self, facts: Facts, env: jinja2.Environment,
                  fragments: dict[tuple, PageRecord] | None = None,
                  values: dict[Input, str] | None = None):
+        super().__init__()
         self.facts = facts
         self.previous_fragments = fragments or {}
         self.previous_values = values or {}
